@@ -1,0 +1,3 @@
+from wtdock.cli.app import main
+
+main()

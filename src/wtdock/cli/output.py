@@ -1,0 +1,62 @@
+"""Rendering results: aligned tables for people, JSON for programs. Nothing else prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+
+from wtdock.errors import ToolError, WtdockError
+
+
+def echo(text: str = "") -> None:
+    typer.echo(text)
+
+
+def progress(text: str) -> None:
+    typer.echo(f"wtdock: {text}", err=True)
+
+
+def as_json(value: Any) -> None:
+    echo(json.dumps(_plain(value), indent=2))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.repr}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, indent: str = "") -> None:
+    """Columns padded to their widest cell; the last column is not padded."""
+    allrows = [list(headers)] + [list(r) for r in rows] if headers else [list(r) for r in rows]
+    if not allrows:
+        return
+    widths = [max(len(r[i]) for r in allrows) for i in range(len(allrows[0]) - 1)]
+    for row in allrows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        echo((indent + "  ".join(cells)).rstrip())
+
+
+def error(err: WtdockError) -> None:
+    """One line, the details indented under it, then the hint. More under WTDOCK_DEBUG=1."""
+    out = sys.stderr
+    print(f"wtdock: error: {err.message}", file=out)
+    for line in err.details:
+        print(f"  {line}", file=out)
+    if err.hint:
+        print(f"  hint: {err.hint}", file=out)
+    if isinstance(err, ToolError) and os.environ.get("WTDOCK_DEBUG") == "1":
+        if err.command:
+            print(f"  command: {' '.join(err.command)}", file=out)
+        for line in err.stderr.splitlines():
+            print(f"  | {line}", file=out)

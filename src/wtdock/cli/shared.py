@@ -1,0 +1,95 @@
+"""`wtdock shared ...`: the long-lived Postgres, Redis and event stream of the workspace."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from wtdock.cli.common import context
+from wtdock.cli.output import as_json, echo, table
+
+if TYPE_CHECKING:
+    from wtdock.ops.shared import SharedStatus
+
+app = typer.Typer(help="The shared services every ticket uses.", no_args_is_help=True)
+
+
+def _show(status: SharedStatus) -> None:
+    if status.action:
+        echo(f"shared services of {status.workspace}: {status.action} (project {status.project})")
+    rows = [
+        [s.name, s.state + (f" ({s.health})" if s.health else ""), s.url or "-", f"[{s.branch}]" if s.branch else ""]
+        for s in status.services
+    ]
+    table(rows, indent="  ")
+
+
+@app.command()
+def up(ctx: typer.Context) -> None:
+    """Start the shared services (a no-op when they already run) and wait until healthy."""
+    from wtdock.ops.shared import shared_up
+
+    _show(shared_up(context(ctx)))
+
+
+@app.command()
+def status(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Each shared service with its state and host URL."""
+    from wtdock.ops.shared import shared_status
+
+    result = shared_status(context(ctx))
+    if json:
+        as_json(result)
+    else:
+        _show(result)
+
+
+@app.command()
+def env(
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Connection URLs for host tools (psql, redis-cli, ...), password included."""
+    from wtdock.ops.shared import shared_env
+
+    values = shared_env(context(ctx))
+    if json:
+        as_json(values)
+    else:
+        for key, value in values.items():
+            echo(f"{key}={value}")
+
+
+@app.command()
+def down(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Stop running tickets first.")] = False,
+    volumes: Annotated[bool, typer.Option("--volumes", help="Also delete the data volumes.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting data.")] = False,
+) -> None:
+    """Stop and remove the shared containers; data volumes stay unless --volumes."""
+    from wtdock.ops.shared import shared_down
+
+    wctx = context(ctx)
+    if volumes and not yes:
+        typer.confirm(
+            f"Delete the data volumes of {wctx.ws.shared_project} (every ticket's databases)?", abort=True
+        )
+    for line in shared_down(wctx, force=force, volumes=volumes):
+        echo(line)
+
+
+@app.command()
+def logs(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Argument()] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+) -> None:
+    """Logs of the shared services (or of one)."""
+    from wtdock import engine
+    from wtdock.ops.shared import compose_file
+
+    wctx = context(ctx)
+    args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
+    raise typer.Exit(engine.run_attached(wctx.ws.shared_project, compose_file(wctx.ws), args))

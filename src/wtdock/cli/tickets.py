@@ -1,0 +1,219 @@
+"""Ticket commands: up, ps, stop, down, url, env, logs, exec, render, gc."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from wtdock.cli.common import context, split_pairs
+from wtdock.cli.output import as_json, echo, table
+from wtdock.errors import NotFoundError, UserError
+
+if TYPE_CHECKING:
+    from wtdock.ops.views import ServiceView, TicketView
+
+Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _where(svc: ServiceView) -> str:
+    return f"[{svc.branch}]" if svc.dedicated else "shared"
+
+
+def _services(view: TicketView, with_state: bool = False) -> list[list[str]]:
+    rows = []
+    for svc in view.services:
+        row = [svc.service, svc.url or "-", _where(svc)]
+        if with_state:
+            row.append((svc.state or "") + (f" ({svc.health})" if svc.health else ""))
+        rows.append(row)
+    return rows
+
+
+def up(
+    ctx: typer.Context,
+    ticket: Ticket,
+    from_: Annotated[list[str], typer.Option("--from", help="REPO=REF: a new ticket branch off REF.")] = [],  # noqa: B006
+    checkout: Annotated[list[str], typer.Option("--checkout", help="REPO=BRANCH: use an existing branch.")] = [],  # noqa: B006
+    worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
+) -> None:
+    """Create or resume a ticket's environment and print its URLs."""
+    from wtdock.ops.tickets import MODES, RepoRequest
+    from wtdock.ops.tickets import up as run_up
+
+    requests = [
+        RepoRequest(repo, mode, value)
+        for mode, values in zip(MODES, (from_, checkout, worktree), strict=True)
+        for repo, value in split_pairs(values, f"--{mode}")
+    ]
+    result = run_up(context(ctx), ticket, requests)
+    for notice in result.notices:
+        echo(f"note: {notice}")
+    echo(f"{result.ticket.name}: {result.action} (project {result.ticket.project})")
+    table(_services(result.ticket), indent="  ")
+
+
+def ps(ctx: typer.Context, json: Json = False) -> None:
+    """Every ticket with its URLs, branches and status."""
+    from wtdock.ops.status import ps as run_ps
+
+    views = run_ps(context(ctx))
+    if json:
+        as_json(views)
+        return
+    if not views:
+        echo("no tickets yet: `wtdock up TICKET` makes one")
+        return
+    rows = []
+    for view in views:
+        for i, row in enumerate(_services(view)):
+            rows.append([view.name if i == 0 else "", (view.status or "") if i == 0 else "", *row])
+    table(rows, headers=["TICKET", "STATUS", "SERVICE", "URL", "BRANCH"])
+
+
+def stop(ctx: typer.Context, ticket: Ticket) -> None:
+    """Stop a ticket's containers; `up` resumes it with the same URLs."""
+    from wtdock.ops.teardown import stop as run_stop
+
+    echo(f"stopped {run_stop(context(ctx), ticket)}")
+
+
+def down(
+    ctx: typer.Context,
+    ticket: Ticket,
+    keep_worktrees: Annotated[bool, typer.Option("--keep-worktrees", help="Leave the worktrees in place.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Remove worktrees with unsaved work too.")] = False,
+    drop_data: Annotated[bool, typer.Option("--drop-data", help="Dump, then drop the ticket's database.")] = False,
+) -> None:
+    """Remove a ticket. Refuses when a worktree holds work no branch or remote has."""
+    from wtdock.ops.teardown import down as run_down
+
+    result = run_down(context(ctx), ticket, keep_worktrees=keep_worktrees, force=force, drop_data=drop_data)
+    for line in result.warnings:
+        echo(f"warning: {line}")
+    echo(f"{result.ticket}: down")
+    for line in result.removed:
+        echo(f"  removed {line}")
+    for line in result.kept:
+        echo(f"  kept    {line}")
+
+
+def url(
+    ctx: typer.Context,
+    ticket: Ticket,
+    service: Annotated[str | None, typer.Argument(help="One service; all when left out.")] = None,
+) -> None:
+    """A ticket's URLs (the shared instance's for services it does not branch)."""
+    from wtdock.ops.status import view
+
+    found = view(context(ctx), ticket)
+    if service is None:
+        table([[s.service, s.url or "-"] for s in found.services])
+        return
+    match = next((s for s in found.services if s.service == service), None)
+    if match is None or match.url is None:
+        raise NotFoundError(f"ticket {found.name} has no URL for service {service!r}")
+    echo(match.url)
+
+
+def env(
+    ctx: typer.Context,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the ticket whose worktree you are in.")] = None,
+    json: Json = False,
+    dotenv: Annotated[bool, typer.Option("--dotenv", help="KEY=value lines.")] = False,
+) -> None:
+    """Host URLs, container URLs, ports and connection strings of a ticket."""
+    from wtdock.ops.status import host_env, view
+
+    wctx = context(ctx)
+    found = view(wctx, ticket)
+    values = host_env(wctx, found)
+    if json:
+        as_json({"ticket": found, "env": values})
+    elif dotenv:
+        for key, value in values.items():
+            echo(f"{key}={value}")
+    else:
+        table([[k, v] for k, v in values.items()])
+
+
+def logs(
+    ctx: typer.Context,
+    ticket: Ticket,
+    service: Annotated[str | None, typer.Argument()] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+) -> None:
+    """Logs of a ticket's containers (or of one service)."""
+    from wtdock import engine
+    from wtdock.ops.teardown import find_record
+    from wtdock.ops.tickets import compose_file
+
+    wctx = context(ctx)
+    record = find_record(wctx, ticket)
+    args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
+    code = engine.run_attached(wctx.ws.ticket_project(record.slug), compose_file(wctx.ws, record.slug), args)
+    raise typer.Exit(code)
+
+
+def exec_(
+    ctx: typer.Context,
+    ticket: Ticket,
+    service: Annotated[str, typer.Argument()],
+    command: Annotated[list[str], typer.Argument(help="The command, after --.")],
+) -> None:
+    """Run a command in one of a ticket's own containers: wtdock exec feat-02 api -- rails c"""
+    from wtdock import engine
+    from wtdock.ops.status import view
+    from wtdock.ops.tickets import compose_file
+
+    wctx = context(ctx)
+    found = view(wctx, ticket)
+    match = next((s for s in found.services if s.service == service), None)
+    if match is None:
+        raise NotFoundError(f"no service {service!r} in {wctx.ws.config_file}")
+    if not match.dedicated:
+        raise UserError(
+            f"ticket {found.name} uses the shared {service}",
+            hint=f"docker compose -p {wctx.ws.shared_project} exec {service} ...",
+        )
+    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *command])
+    raise typer.Exit(code)
+
+
+def render(ctx: typer.Context, ticket: Ticket) -> None:
+    """Print the ticket's complete compose file as `up` would write it."""
+    from wtdock.ops.teardown import find_record
+    from wtdock.ops.tickets import render as run_render
+
+    wctx = context(ctx)
+    typer.echo(run_render(wctx, find_record(wctx, ticket))[1], nl=False)
+
+
+def gc(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove what was found.")] = False,
+) -> None:
+    """Find orphans (containers with no ticket, tickets with no worktree, stale git metadata)."""
+    from wtdock.ops.gc import gc as run_gc
+
+    found = run_gc(context(ctx), apply=yes)
+    if not found:
+        echo("nothing to clean up")
+        return
+    table([[("removed" if o.removed else "found"), o.kind, o.what] for o in found])
+    if not yes:
+        echo("run `wtdock gc --yes` to remove them")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)
+    app.command()(ps)
+    app.command()(stop)
+    app.command()(down)
+    app.command()(url)
+    app.command()(env)
+    app.command()(logs)
+    app.command("exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(exec_)
+    app.command()(render)
+    app.command()(gc)

@@ -1,0 +1,195 @@
+"""The typed model of ``wtdock.yaml``. Unknown keys are errors; every key has a working default."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Literal, NamedTuple
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from wtdock.config.refs import ref_problem, refs_in
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+SharedName = Literal["postgres", "redis", "events"]
+ImageKey = Literal["postgres", "redis", "nats", "redpanda"]
+
+# The shared project's own service names: an app service of the same name would answer for them.
+RESERVED_SERVICE_NAMES = ("postgres", "redis", "nats", "redpanda", "events")
+
+DEFAULT_IMAGES: dict[str, str] = {
+    "postgres": "postgres:16-alpine",
+    "redis": "redis:7-alpine",
+    "nats": "nats:2.10-alpine",
+    "redpanda": "docker.redpanda.com/redpandadata/redpanda:v24.2.7",
+}
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class PortRange(NamedTuple):
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+
+def _port_range(value: object) -> object:
+    if isinstance(value, PortRange):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value}-{value}"
+    if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", value)):
+        first, last = int(m.group(1)), int(m.group(2))
+        if 1 <= first <= last <= 65535:
+            return PortRange(first, last)
+    raise ValueError(f"expected a port range like 4001-4099, got {value!r}")
+
+
+Range = Annotated[PortRange, BeforeValidator(_port_range)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RepoConfig(Model):
+    path: str = Field(description="the repo's primary checkout, relative to wtdock.yaml")
+    base: str = Field("main", description="branch that new ticket branches start from")
+
+
+class SharedInstanceConfig(Model):
+    host_port: Port
+
+
+class HealthcheckConfig(Model):
+    test: list[str] | str
+    interval: str = "10s"
+    timeout: str = "5s"
+    retries: int = 3
+    start_period: str = "120s"
+    # Checks every second while starting, so `up` returns as soon as the app answers.
+    start_interval: str = "1s"
+
+
+class BuildConfig(Model):
+    context: str
+    dockerfile: str | None = None
+
+
+class ServiceConfig(Model):
+    repo: str
+    workdir: str = "."
+    image: str | None = None
+    build: str | BuildConfig | None = None
+    command: list[str] | str | None = None
+    port: Port | None = None
+    host_ports: Range | None = None
+    environment: dict[str, str | int | float | bool] = {}
+    healthcheck: HealthcheckConfig | None = None
+    shared: SharedInstanceConfig | None = None
+    uses: list[SharedName] = []
+    isolation: Literal["ticket", "shared"] = "ticket"
+    env_names: dict[str, str | None] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceConfig:
+        if (self.image is None) == (self.build is None):
+            raise ValueError("give exactly one of 'image' or 'build'")
+        if self.port is not None and self.host_ports is None:
+            raise ValueError("'port' needs 'host_ports', the host range for tickets, e.g. 4001-4099")
+        if self.host_ports is not None and self.port is None:
+            raise ValueError("'host_ports' needs 'port', the port the app listens on in the container")
+        if self.shared is not None and self.port is None:
+            raise ValueError("'shared.host_port' needs 'port'")
+        if self.workdir.startswith("/") or ".." in self.workdir.split("/"):
+            raise ValueError("'workdir' must be a path inside the repo")
+        return self
+
+
+class PostgresConfig(Model):
+    enabled: bool = True
+    host_port: Port = 5432
+    user: str = Field("wtdock", pattern=r"^[a-z_][a-z0-9_]*$")
+    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", max_length=30)
+
+
+class RedisConfig(Model):
+    enabled: bool = True
+    host_port: Port = 6379
+    databases: int = Field(256, ge=2, le=100_000)
+
+
+class EventsConfig(Model):
+    engine: Literal["nats", "redpanda", "none"] = "nats"
+    host_port: Port | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.engine != "none"
+
+    @property
+    def preferred_port(self) -> int:
+        return self.host_port or (4222 if self.engine == "nats" else 19092)
+
+
+class SharedConfig(Model):
+    postgres: PostgresConfig = PostgresConfig()
+    redis: RedisConfig = RedisConfig()
+    events: EventsConfig = EventsConfig()
+
+
+class Config(Model):
+    name: str = Field(pattern=NAME_PATTERN, max_length=30)
+    repos: dict[Annotated[str, Field(pattern=KEY_PATTERN)], RepoConfig] = {}
+    services: dict[Annotated[str, Field(pattern=KEY_PATTERN)], ServiceConfig] = {}
+    shared: SharedConfig = SharedConfig()
+    images: dict[ImageKey, str] = {}
+    worktrees: str = ".wtdock/worktrees"
+    branch: str = "{ticket}"
+    bind: str = "127.0.0.1"
+    wait_timeout: int = Field(300, ge=5)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        for name, svc in self.services.items():
+            if name in RESERVED_SERVICE_NAMES:
+                raise _at(("services", name), f"{name!r} names a shared service; pick another name")
+            if svc.repo not in self.repos:
+                raise _at(("services", name, "repo"), f"no repo {svc.repo!r} (repos: {_names(self.repos)})")
+            for used in svc.uses:
+                if not self.shared_enabled(used):
+                    raise _at(("services", name, "uses"), f"shared {used} is disabled")
+            has_port = {n: s.port is not None for n, s in self.services.items()}
+            for key, value in svc.environment.items():
+                for ref in refs_in(str(value)):
+                    if problem := ref_problem(ref, has_port):
+                        raise _at(("services", name, "environment", key), problem)
+        if "{ticket}" not in self.branch:
+            raise _at(("branch",), "the branch pattern must contain {ticket}")
+        return self
+
+    def shared_enabled(self, name: str) -> bool:
+        return {
+            "postgres": self.shared.postgres.enabled,
+            "redis": self.shared.redis.enabled,
+            "events": self.shared.events.enabled,
+        }[name]
+
+
+class KeyedValueError(ValueError):
+    """A cross-field problem that knows which key it is about."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _at(loc: tuple[str, ...], message: str) -> KeyedValueError:
+    return KeyedValueError(loc, message)
+
+
+def _names(mapping: Mapping[str, object]) -> str:
+    return ", ".join(mapping) or "none defined"

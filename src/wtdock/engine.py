@@ -1,0 +1,263 @@
+"""The only module that talks to Docker: python-on-whales for Compose, docker-py for queries.
+
+Both libraries are imported inside functions: together they cost ~200 ms, which `--help`,
+completion and `wtdock url` should not pay.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wtdock.errors import EngineError, EngineUnavailableError, UnavailableError, WtdockError
+
+if TYPE_CHECKING:
+    from docker import DockerClient as EngineAPI
+    from python_on_whales import DockerClient
+
+ENGINE_HINT = "start Docker Desktop, or on Linux without it run scripts/setup-engine; `docker info` must answer"
+LABEL_PROJECT = "com.docker.compose.project"
+LABEL_SERVICE = "com.docker.compose.service"
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    name: str
+    project: str
+    service: str
+    labels: dict[str, str]
+    state: str
+    health: str | None
+    published: tuple[int, ...]
+
+    @property
+    def up(self) -> bool:
+        return self.state == "running" and self.health in (None, "healthy")
+
+
+class PortConflictError(EngineError):
+    """The engine could not publish a host port: another container or process holds it."""
+
+    def __init__(self, port: int, message: str, stderr: str) -> None:
+        super().__init__(message, stderr=stderr)
+        self.port = port
+
+
+class ServiceUnhealthyError(EngineError):
+    """Containers were made but a service exited or failed its healthcheck."""
+
+
+def _where() -> str:
+    return os.environ.get("DOCKER_HOST") or "the default Docker socket (or the current docker context)"
+
+
+@functools.cache
+def _api() -> EngineAPI:
+    import docker
+    import requests
+
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT) from None
+    return client
+
+
+def engine_version() -> str:
+    return str(_api().version().get("Version", "unknown"))
+
+
+def compose_version() -> str:
+    from python_on_whales import DockerException, docker
+    from python_on_whales.client_config import ClientNotFoundError
+
+    try:
+        return str(docker.compose.version()).strip().removeprefix("Docker Compose version ")
+    except ClientNotFoundError:
+        raise EngineUnavailableError("the `docker` command is not on PATH", hint=ENGINE_HINT) from None
+    except DockerException as err:
+        raise EngineError(
+            "Docker Compose v2 is not installed (`docker compose version` failed)",
+            hint="install the Compose v2 plugin (Debian: docker-compose from trixie; see README)",
+            stderr=str(err.stderr or ""),
+        ) from None
+
+
+def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
+    """Every container (running or not) with all ``labels``: one call to the engine."""
+    filters: dict[str, Any] = {"label": list(labels)}
+    if network:
+        filters["network"] = network
+    found = _api().containers.list(all=True, sparse=True, filters=filters)
+    return [_info(c.attrs) for c in found]
+
+
+def _info(attrs: dict[str, Any]) -> ContainerInfo:
+    labels = attrs.get("Labels") or {}
+    return ContainerInfo(
+        id=attrs["Id"],
+        name=(attrs.get("Names") or ["?"])[0].lstrip("/"),
+        project=labels.get(LABEL_PROJECT, ""),
+        service=labels.get(LABEL_SERVICE, ""),
+        labels=labels,
+        state=attrs.get("State", "unknown"),
+        health=_health(attrs.get("Status", "")),
+        published=tuple(sorted({p["PublicPort"] for p in attrs.get("Ports") or [] if p.get("PublicPort")})),
+    )
+
+
+def _health(status: str) -> str | None:
+    # The list endpoint has no health field; its Status text carries it.
+    match = re.search(r"\((healthy|unhealthy|health: starting)\)", status)
+    return None if match is None else match.group(1).replace("health: ", "")
+
+
+def ensure_network(name: str, labels: dict[str, str]) -> None:
+    """Create the workspace network; "already exists" (a concurrent create) is success."""
+    import docker
+
+    api = _api()
+    try:
+        api.networks.create(name, driver="bridge", labels=labels)
+    except docker.errors.APIError as err:
+        if err.status_code != 409:
+            raise EngineError(f"cannot create network {name}: {err.explanation}") from None
+
+
+def network_exists(name: str) -> bool:
+    import docker
+
+    try:
+        _api().networks.get(name)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def _compose(project: str, file: Path) -> DockerClient:
+    from python_on_whales import DockerClient
+
+    return DockerClient(
+        compose_files=[file], compose_project_name=project, compose_project_directory=file.parent
+    )
+
+
+def compose_up(project: str, file: Path, wait_timeout: int) -> None:
+    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it."""
+    from python_on_whales import DockerException
+
+    try:
+        _compose(project, file).compose.up(
+            detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
+        )
+    except DockerException as err:
+        raise _compose_failure(project, "up", err) from None
+
+
+def compose_stop(project: str, file: Path) -> None:
+    _run_compose(project, file, lambda c: c.compose.stop(timeout=10))
+
+
+def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
+    _run_compose(project, file, lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
+
+
+def compose_config(project: str, file: Path) -> dict[str, Any]:
+    """``docker compose config``: Compose's own validation of a rendered file."""
+    result: dict[str, Any] = {}
+    _run_compose(project, file, lambda c: result.update(c.compose.config(return_json=True)))
+    return result
+
+
+def compose_logs(project: str, file: Path, services: Sequence[str] = ()) -> str:
+    out: list[str] = []
+    _run_compose(project, file, lambda c: out.append(c.compose.logs(list(services) or None)))
+    return out[0] if out else ""
+
+
+def _run_compose(project: str, file: Path, action: Any) -> None:
+    from python_on_whales import DockerException
+
+    try:
+        action(_compose(project, file))
+    except DockerException as err:
+        raise _compose_failure(project, str(err.docker_command[2:3]), err) from None
+
+
+def stop_attached(network: str, keep_project: str) -> None:
+    """Stop every running container on ``network`` except those of ``keep_project``."""
+    for container in _api().containers.list(filters={"network": network}):
+        if container.labels.get(LABEL_PROJECT) != keep_project:
+            container.stop(timeout=10)
+
+
+def remove_project(project: str) -> None:
+    """Remove a project's containers (with anonymous volumes) and networks by label, with no
+    compose file: for orphans whose file is gone."""
+    api = _api()
+    for container in api.containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={project}"}):
+        container.remove(force=True, v=True)
+    for network in api.networks.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
+        network.remove()
+
+
+def run_attached(project: str, file: Path, args: Sequence[str]) -> int:
+    """Run ``docker compose ... ARGS`` on this terminal (logs -f, exec) and return its exit code."""
+    argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent), *args]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the child
+    try:
+        return subprocess.run(argv, check=False).returncode
+    except FileNotFoundError:
+        raise EngineUnavailableError("the `docker` command is not on PATH", hint=ENGINE_HINT) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_PORT_TAKEN = re.compile(
+    r"(?:Bind for \[?[0-9a-fA-F.:]*\]?:(\d+) failed: port is already allocated"
+    r"|listen tcp[46]? \[?[0-9a-fA-F.:]*\]?:(\d+): bind: address already in use)"
+)
+
+
+def _compose_failure(project: str, verb: str, err: Any) -> WtdockError:
+    """Compose reports through text only; this is the one place that reads it."""
+    stderr = "\n".join(s for s in (_text(err.stderr), _text(err.stdout)) if s)
+    if match := _PORT_TAKEN.search(stderr):
+        port = int(match.group(1) or match.group(2))
+        return PortConflictError(port, f"{project}: host port {port} is already in use", stderr)
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = lines[-1] if lines else f"exit code {err.return_code}"
+    if "is unhealthy" in stderr or "exited (" in stderr:
+        return ServiceUnhealthyError(
+            f"{project}: a service did not become healthy: {last}",
+            hint="see its logs with `wtdock logs` (or `wtdock shared logs`)",
+            command=list(map(str, err.docker_command)),
+            stderr=stderr,
+        )
+    if "timeout" in last.lower() and "waiting" in stderr.lower():
+        return UnavailableError(
+            f"{project}: services were not healthy in time: {last}",
+            hint="see the logs with `wtdock logs` (or `wtdock shared logs`); raise wait_timeout if it is slow",
+        )
+    if "Cannot connect to the Docker daemon" in stderr or "Is the docker daemon running" in stderr:
+        return EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT)
+    return EngineError(
+        f"docker compose {verb.strip('[]')} failed for {project}: {last}",
+        command=list(map(str, err.docker_command)),
+        stderr=stderr,
+    )
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return str(value or "")

@@ -1,0 +1,88 @@
+"""`wtdock doctor`: is this machine (and this workspace) ready? One line per check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtdock import engine, gitops
+from wtdock.config import find_config, load_config
+from wtdock.errors import ConfigError, WtdockError
+
+MIN_COMPOSE = (2, 20)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    hint: str | None = None
+
+
+def doctor(start: Path, explicit: str | None = None) -> list[Check]:
+    checks = [
+        _check("engine", lambda: f"Docker engine {engine.engine_version()}"),
+        _check("compose", _compose),
+        _check("git", _git),
+    ]
+    checks.extend(_workspace(start, explicit))
+    return checks
+
+
+def _check(name: str, probe: Callable[[], str]) -> Check:
+    try:
+        return Check(name, True, probe())
+    except WtdockError as err:
+        return Check(name, False, err.message, err.hint)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    match = re.search(r"(\d+)\.(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _compose() -> str:
+    found = engine.compose_version()
+    if _version(found) < MIN_COMPOSE:
+        raise ConfigError(
+            f"Docker Compose {found} is too old (need {'.'.join(map(str, MIN_COMPOSE))} or newer)",
+            hint="install the Compose v2 plugin; see README",
+        )
+    return f"Docker Compose {found.lstrip('v')}"
+
+
+def _git() -> str:
+    found = gitops.version()
+    if found[:2] < gitops.MIN_GIT:
+        raise ConfigError(
+            f"git {'.'.join(map(str, found))} is too old (need {'.'.join(map(str, gitops.MIN_GIT))} or newer)"
+        )
+    return f"git {'.'.join(map(str, found))}"
+
+
+def _workspace(start: Path, explicit: str | None) -> list[Check]:
+    try:
+        path = find_config(start, explicit)
+    except ConfigError as err:
+        if explicit:
+            return [Check("workspace", False, err.message, err.hint)]
+        return [Check("workspace", True, "no wtdock.yaml here or above (workspace checks skipped)")]
+    try:
+        config = load_config(path)
+    except ConfigError as err:
+        return [Check("workspace", False, err.message, err.hint)]
+    checks = [Check("workspace", True, f"{config.name} ({path})")]
+    for repo, spec in config.repos.items():
+        checks.append(_check(f"repo {repo}", _repo_probe(path.parent / spec.path)))
+    return checks
+
+
+def _repo_probe(path: Path) -> Callable[[], str]:
+    def probe() -> str:
+        top = gitops.toplevel(path.resolve())
+        return f"{top} on {gitops.current_branch(top) or 'a detached HEAD'}"
+
+    return probe

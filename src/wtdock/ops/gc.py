@@ -1,0 +1,96 @@
+"""`wtdock gc`: find, and when asked remove, what lost its owner."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wtdock import engine, gitops
+from wtdock.errors import GitError, NotFoundError
+from wtdock.ops.context import Context
+from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
+
+
+@dataclass
+class Orphan:
+    kind: str
+    what: str
+    fix: Callable[[], None] = field(repr=False)
+    removed: bool = False
+
+
+def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
+    orphans = [*_orphan_containers(ctx), *_lost_tickets(ctx), *_stale_metadata(ctx)]
+    if apply:
+        for orphan in orphans:
+            orphan.fix()
+            orphan.removed = True
+    return orphans
+
+
+def _orphan_containers(ctx: Context) -> list[Orphan]:
+    """Ticket containers of this workspace whose ticket is not in the registry."""
+    ws = ctx.ws
+    known = {ws.ticket_project(slug) for slug in ctx.registry.read().tickets}
+    projects: dict[str, list[str]] = {}
+    for c in engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=ticket"):
+        if c.project not in known:
+            projects.setdefault(c.project, []).append(c.name)
+    return [
+        Orphan("containers", f"{project}: {', '.join(sorted(names))} (no ticket in the registry)",
+               _remover(project))
+        for project, names in sorted(projects.items())
+    ]
+
+
+def _remover(project: str) -> Callable[[], None]:
+    return lambda: engine.remove_project(project)
+
+
+def _lost_tickets(ctx: Context) -> list[Orphan]:
+    """Registry entries none of whose worktrees exist any more."""
+    found = []
+    for record in ctx.registry.read().tickets.values():
+        if record.repos and not any(Path(r.path).is_dir() for r in record.repos.values()):
+            found.append(
+                Orphan("registry entry", f"ticket {record.name}: its worktrees are gone (branches stay)",
+                       _forgetter(ctx, record.slug))
+            )
+    return found
+
+
+def _forgetter(ctx: Context, slug: str) -> Callable[[], None]:
+    def forget() -> None:
+        engine.remove_project(ctx.ws.ticket_project(slug))
+        with ctx.registry.update() as state:
+            state.tickets.pop(slug, None)
+
+    return forget
+
+
+def _stale_metadata(ctx: Context) -> list[Orphan]:
+    """git worktree entries of wtdock's (locked by it) or unlocked ones whose folder is gone."""
+    found = []
+    for repo in ctx.ws.config.repos:
+        try:
+            repo_path = gitops.toplevel(ctx.ws.repo_path(repo))
+        except NotFoundError:
+            continue
+        for wt in gitops.worktrees(repo_path)[1:]:
+            ours = (wt.locked or "").startswith("wtdock:")
+            if not wt.path.exists() and (ours or wt.locked is None):
+                found.append(Orphan("worktree metadata", f"{repo}: {wt.path} (folder is gone)",
+                                    _pruner(repo_path, wt.path, ours)))
+    return found
+
+
+def _pruner(repo_path: Path, path: Path, locked_by_us: bool) -> Callable[[], None]:
+    def prune() -> None:
+        if locked_by_us:
+            with contextlib.suppress(GitError):
+                gitops.unlock_worktree(repo_path, path)
+        gitops.prune(repo_path)
+
+    return prune

@@ -1,0 +1,229 @@
+"""The shared-services project: up (idempotent), status, connection settings, down."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtdock import engine, gitops, ports, yamlio
+from wtdock.errors import RefusedError, UnavailableError
+from wtdock.ops.context import Context
+from wtdock.ops.secrets import postgres_password
+from wtdock.plan import shared as shared_plan
+from wtdock.plan.compose import display_host, labels
+from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
+from wtdock.registry import State, write_atomic
+from wtdock.workspace import Workspace
+
+MAX_PORT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class SharedService:
+    name: str
+    state: str
+    health: str | None
+    host_port: int | None
+    url: str | None
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class SharedStatus:
+    workspace: str
+    project: str
+    network: str
+    action: str
+    services: tuple[SharedService, ...]
+
+
+def compose_file(ws: Workspace) -> Path:
+    return ws.shared_dir / "compose.yaml"
+
+
+def shared_up(ctx: Context) -> SharedStatus:
+    """Start the shared project, or do nothing when it already runs healthy from the same file."""
+    ws = ctx.ws
+    with ctx.lock("shared"):
+        engine.ensure_network(ws.network, labels(ws.name, "shared"))
+        running = _containers(ws)
+        ours = {p for c in running for p in c.published}
+        avoid: set[int] = set()
+        for _ in range(MAX_PORT_RETRIES):
+            plan, text = _render(ctx, ours, avoid)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            recorded = ctx.registry.read().shared.rendered_hash
+            up = {c.service for c in running if c.up}
+            if digest == recorded and set(plan.compose["services"]) <= up:
+                return shared_status(ctx, action="already up")
+            ctx.say(f"shared: {_reason(running, up, plan, digest, recorded)}; starting {plan.project}")
+            try:
+                engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout)
+            except engine.PortConflictError as err:
+                ctx.say(f"shared: port {err.port} was taken meanwhile; choosing another")
+                avoid.add(err.port)
+                continue
+            with ctx.registry.update() as state:
+                state.shared.rendered_hash = digest
+            return shared_status(ctx, action="started")
+        raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
+
+
+def _reason(running: list[engine.ContainerInfo], up: set[str], plan: ProjectPlan, digest: str,
+            recorded: str | None) -> str:
+    if not running:
+        return "first start"
+    if digest != recorded:
+        return "the compose file changed"
+    missing = sorted(set(plan.compose["services"]) - up)
+    return f"not running or not healthy: {', '.join(missing)}"
+
+
+def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan, str]:
+    """Assign host ports (recorded ones stay while free), plan, and write the compose file."""
+    ws = ctx.ws
+    wants = _wanted_ports(ws)
+    with ctx.registry.update() as state:
+        held = _ticket_ports(state)
+
+        def free(port: int) -> bool:
+            return port not in avoid and (port in ours or ports.port_is_free(ws.config.bind, port))
+
+        state.shared.ports = ports.assign(wants, state.shared.ports, held, free)
+        allocations = SharedAllocations(ports=dict(state.shared.ports), postgres_password=postgres_password(ctx))
+    plan = shared_plan.plan_shared(ws, ctx.templates, allocations, _primary_checkouts(ws), ctx.user)
+    text = yamlio.dump(plan.compose, shared_plan.header(ws))
+    ws.shared_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(compose_file(ws), text)
+    return plan, text
+
+
+def _wanted_ports(ws: Workspace) -> dict[str, ports.Want]:
+    cfg = ws.config.shared
+    wants: dict[str, ports.Want] = {}
+
+    def want(key: str, port: int, exact: bool, where: str) -> None:
+        # A port the user set is taken as is; a default one moves up to the next free port.
+        wants[key] = ports.Want(range(port, port + 1 if exact else min(port + 100, 65536)), where)
+
+    if cfg.postgres.enabled:
+        want("postgres", cfg.postgres.host_port, "host_port" in cfg.postgres.model_fields_set,
+             "shared.postgres.host_port")
+    if cfg.redis.enabled:
+        want("redis", cfg.redis.host_port, "host_port" in cfg.redis.model_fields_set, "shared.redis.host_port")
+    if cfg.events.enabled:
+        want(cfg.events.engine, cfg.events.preferred_port, cfg.events.host_port is not None,
+             "shared.events.host_port")
+    for name in shared_plan.shared_instances(ws):
+        instance = ws.config.services[name].shared
+        assert instance is not None  # noqa: S101 - shared_instances() selected these
+        want(name, instance.host_port, True, f"services.{name}.shared.host_port")
+    return wants
+
+
+def _ticket_ports(state: State) -> dict[int, str]:
+    return {port: f"ticket {t.name}" for t in state.tickets.values() for port in t.ports.values()}
+
+
+def _primary_checkouts(ws: Workspace) -> dict[str, Checkout]:
+    found: dict[str, Checkout] = {}
+    for name in shared_plan.shared_instances(ws):
+        repo = ws.config.services[name].repo
+        if repo not in found:
+            path = gitops.toplevel(ws.repo_path(repo))
+            found[repo] = Checkout(repo, path, gitops.common_git_dir(path), gitops.current_branch(path))
+    return found
+
+
+def _containers(ws: Workspace) -> list[engine.ContainerInfo]:
+    return engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=shared")
+
+
+def shared_status(ctx: Context, action: str = "") -> SharedStatus:
+    ws = ctx.ws
+    state = ctx.registry.read()
+    by_service = {c.service: c for c in _containers(ws) if c.project == ws.shared_project}
+    host = display_host(ws.config.bind)
+    services = []
+    for name in [*shared_plan.infra_services(ws), *shared_plan.shared_instances(ws)]:
+        container = by_service.get(name)
+        port = state.shared.ports.get(name)
+        services.append(
+            SharedService(
+                name=name,
+                state=container.state if container else "missing",
+                health=container.health if container else None,
+                host_port=port,
+                url=host_url(ws, name, host, port, password=None) if port else None,
+                branch=container.labels.get("dev.wtdock.branch") if container else None,
+            )
+        )
+    return SharedStatus(ws.name, ws.shared_project, ws.network, action, tuple(services))
+
+
+def host_url(ws: Workspace, name: str, host: str, port: int, password: str | None) -> str:
+    """How a tool on the host reaches a shared service (the password only when asked for)."""
+    pg = ws.config.shared.postgres
+    secret = f":{password}" if password else ""
+    return {
+        "postgres": f"postgresql://{pg.user}{secret}@{host}:{port}/{pg.database}",
+        "redis": f"redis://{host}:{port}",
+        "nats": f"nats://{host}:{port}",
+        "redpanda": f"{host}:{port}",
+    }.get(name, f"http://{host}:{port}")
+
+
+def shared_env(ctx: Context) -> dict[str, str]:
+    """Connection URLs for host tools (psql, redis-cli, a Kafka client), password included."""
+    ws = ctx.ws
+    state = ctx.registry.read()
+    host = display_host(ws.config.bind)
+    names = {"postgres": "DATABASE_URL", "redis": "REDIS_URL", "nats": "NATS_URL", "redpanda": "KAFKA_BROKERS"}
+    env: dict[str, str] = {}
+    for key in shared_plan.infra_services(ws):
+        if port := state.shared.ports.get(key):
+            env[names[key]] = host_url(ws, key, host, port, password=postgres_password(ctx))
+    for name in shared_plan.shared_instances(ws):
+        if port := state.shared.ports.get(name):
+            env[f"{name.upper().replace('-', '_')}_URL"] = f"http://{host}:{port}"
+    return env
+
+
+def attached_projects(ctx: Context) -> dict[str, list[str]]:
+    """Running containers of other projects on the workspace network, by project."""
+    ws = ctx.ws
+    if not engine.network_exists(ws.network):
+        return {}
+    found: dict[str, list[str]] = {}
+    for c in engine.containers(network=ws.network):
+        if c.project != ws.shared_project and c.state == "running":
+            found.setdefault(c.project or c.name, []).append(c.service or c.name)
+    return found
+
+
+def shared_down(ctx: Context, *, force: bool, volumes: bool) -> list[str]:
+    """Stop and remove the shared containers (data volumes too with ``volumes``). Refuses while
+    other projects run on the workspace network, unless ``force``, which stops them first."""
+    ws = ctx.ws
+    done: list[str] = []
+    with ctx.lock("shared"):
+        attached = attached_projects(ctx)
+        if attached and not force:
+            raise RefusedError(
+                f"the shared services of {ws.name} are in use by {len(attached)} running project(s)",
+                details=[f"{p}: {', '.join(sorted(s))}" for p, s in sorted(attached.items())],
+                hint="stop them first (`wtdock stop TICKET`), or pass --force to stop them",
+            )
+        if attached:
+            engine.stop_attached(ws.network, ws.shared_project)
+            done.extend(f"stopped {p}" for p in sorted(attached))
+        if not compose_file(ws).exists():
+            _render(ctx, set(), set())
+        engine.compose_down(ws.shared_project, compose_file(ws), volumes=volumes)
+        with ctx.registry.update() as state:
+            state.shared.rendered_hash = None
+            if volumes:
+                state.databases.clear()
+        done.append(f"removed {ws.shared_project}" + (" and its data volumes" if volumes else " (data kept)"))
+    return done

@@ -1,0 +1,136 @@
+"""`wtdock stop` and `wtdock down`: stop a ticket, or remove it without ever losing work."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wtdock import engine, gitops
+from wtdock.errors import GitError, NotFoundError, RefusedError
+from wtdock.names import ticket_slug
+from wtdock.ops import data
+from wtdock.ops.context import Context
+from wtdock.ops.tickets import compose_file, render
+from wtdock.registry import TicketRecord, write_atomic
+
+
+@dataclass
+class DownResult:
+    ticket: str
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_record(ctx: Context, name: str) -> TicketRecord:
+    slug = ticket_slug(name)
+    record = ctx.registry.read().ticket(slug)
+    if record is None:
+        raise NotFoundError(f"no ticket {name!r} in workspace {ctx.ws.name}", hint="`wtdock ps` lists them")
+    return record
+
+
+def _ensure_file(ctx: Context, record: TicketRecord) -> Path:
+    """The ticket's compose file; rewritten from the registry if someone deleted it."""
+    file = compose_file(ctx.ws, record.slug)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(file, render(ctx, record)[1])
+    return file
+
+
+def stop(ctx: Context, name: str) -> str:
+    """Stop the ticket's containers; worktrees, ports and data stay, and `up` resumes it."""
+    record = find_record(ctx, name)
+    with ctx.lock(f"ticket-{record.slug}"):
+        project = ctx.ws.ticket_project(record.slug)
+        engine.compose_stop(project, _ensure_file(ctx, record))
+    return project
+
+
+def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_data: bool) -> DownResult:
+    """Remove a ticket: containers, then (unless kept) the worktrees wtdock made, then its registry
+    entry. Refuses, listing them, when a worktree holds uncommitted changes, untracked files or
+    commits no other branch or remote has, unless ``force``. Branches are always kept."""
+    record = find_record(ctx, name)
+    result = DownResult(record.name)
+    with ctx.lock(f"ticket-{record.slug}"):
+        risks = {} if keep_worktrees else _risks(record)
+        blocking = [
+            f"{repo}: {line}" for repo, risk in risks.items() for line in _describe(risk) if risk.blocking
+        ]
+        if blocking and not force:
+            raise RefusedError(
+                f"ticket {record.name} has work that removing its worktrees would lose",
+                details=blocking,
+                hint=f"commit and push it, or `wtdock down {record.name} --keep-worktrees`, "
+                "or --force (branches and their commits are kept)",
+            )
+        for repo, risk in risks.items():
+            if risk.ignored:
+                result.warnings.append(f"{repo}: ignored files deleted with the worktree: {_few(risk.ignored)}")
+        project = ctx.ws.ticket_project(record.slug)
+        engine.compose_down(project, _ensure_file(ctx, record), volumes=True)
+        result.removed.append(f"containers of {project}")
+        if drop_data:
+            result.removed.extend(data.drop_ticket_data(ctx, record))
+        elif record.database:
+            result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
+        _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
+        with ctx.registry.update() as state:
+            state.tickets.pop(record.slug, None)
+        result.removed.append(f"registry entry (ports {', '.join(map(str, sorted(record.ports.values()))) or 'none'})")
+        _tidy_folders(ctx, record)
+    return result
+
+
+def _risks(record: TicketRecord) -> dict[str, gitops.WorkAtRisk]:
+    return {
+        repo: gitops.work_at_risk(Path(rec.path), rec.branch)
+        for repo, rec in record.repos.items()
+        if rec.created_worktree and Path(rec.path).is_dir()
+    }
+
+
+def _describe(risk: gitops.WorkAtRisk) -> list[str]:
+    lines = []
+    if risk.changed:
+        lines.append(f"uncommitted changes: {_few(risk.changed)}")
+    if risk.untracked:
+        lines.append(f"untracked files: {_few(risk.untracked)}")
+    if risk.unpushed:
+        lines.append(f"commits on no other branch or remote: {_few(risk.unpushed)}")
+    return lines
+
+
+def _few(items: list[str], limit: int = 5) -> str:
+    more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: bool, result: DownResult) -> None:
+    reason = f"wtdock: ticket {record.name} of workspace {ctx.ws.name}"
+    for repo, rec in record.repos.items():
+        path = Path(rec.path)
+        repo_path = Path(rec.repo_path)
+        if not rec.created_worktree:
+            result.kept.append(f"{repo}: adopted worktree {path} (not wtdock's to remove)")
+        elif keep:
+            with contextlib.suppress(GitError):
+                gitops.unlock_worktree(repo_path, path)
+            result.kept.append(f"{repo}: worktree {path} (unlocked; yours now)")
+        elif path.is_dir():
+            gitops.remove_worktree(repo_path, path, force=force, reason=reason)
+            result.removed.append(f"{repo}: worktree {path}")
+        if rec.branch and (rec.created_branch or rec.created_worktree):
+            result.kept.append(f"{repo}: branch {rec.branch}")
+
+
+def _tidy_folders(ctx: Context, record: TicketRecord) -> None:
+    """Remove the ticket's now-empty folders; never anything that still holds a file."""
+    ticket_dir = ctx.ws.ticket_dir(record.slug)
+    (ticket_dir / "compose.yaml").unlink(missing_ok=True)
+    for folder in (ticket_dir, ctx.ws.worktrees_dir / record.slug):
+        with contextlib.suppress(OSError):
+            folder.rmdir()

@@ -1,0 +1,120 @@
+"""What a ticket looks like to a user: services with URLs and branches, status, data spaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wtdock import engine
+from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, SharedAllocations, TicketAllocations
+from wtdock.plan.wiring import Wiring
+from wtdock.registry import State, TicketRecord
+from wtdock.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    service: str
+    dedicated: bool
+    url: str | None
+    internal_url: str | None
+    host_port: int | None
+    branch: str | None
+    state: str | None = None
+    health: str | None = None
+
+
+@dataclass(frozen=True)
+class RepoView:
+    repo: str
+    path: str
+    branch: str | None
+    exists: bool
+
+
+@dataclass(frozen=True)
+class TicketView:
+    name: str
+    slug: str
+    project: str
+    status: str | None
+    services: tuple[ServiceView, ...]
+    repos: tuple[RepoView, ...]
+    database: str | None
+    redis_db: int | None
+    events_prefix: str | None
+
+
+def allocations(record: TicketRecord) -> TicketAllocations:
+    checkouts = {
+        repo: Checkout(repo, Path(r.path), Path(r.git_dir), r.branch) for repo, r in record.repos.items()
+    }
+    return TicketAllocations(
+        name=record.name,
+        slug=record.slug,
+        checkouts=checkouts,
+        ports=dict(record.ports),
+        redis_db=record.redis_db,
+        database=record.database,
+    )
+
+
+def workspace_containers(ws: Workspace) -> list[engine.ContainerInfo]:
+    """Every container of the workspace, shared and tickets: one engine query."""
+    return engine.containers(f"{LABEL_WORKSPACE}={ws.name}")
+
+
+def ticket_view(
+    ws: Workspace,
+    state: State,
+    record: TicketRecord,
+    containers: Sequence[engine.ContainerInfo] | None = None,
+) -> TicketView:
+    """The ticket as the registry and (if given) the engine's containers describe it."""
+    wiring = Wiring(ws.config, SharedAllocations(dict(state.shared.ports), ""), allocations(record))
+    project = ws.ticket_project(record.slug)
+    mine = {c.service: c for c in containers or () if c.project == project}
+    shared = {c.service: c for c in containers or () if c.labels.get(LABEL_ROLE) == "shared"}
+    services = []
+    for name in ws.config.services:
+        end = wiring.endpoint(name)
+        found = (mine if end.dedicated else shared).get(name)
+        services.append(
+            ServiceView(
+                service=name,
+                dedicated=end.dedicated,
+                url=end.url,
+                internal_url=end.internal_url,
+                host_port=end.host_port,
+                branch=end.branch,
+                state=None if containers is None else (found.state if found else "missing"),
+                health=found.health if found else None,
+            )
+        )
+    repos = tuple(RepoView(r, rec.path, rec.branch, Path(rec.path).is_dir()) for r, rec in record.repos.items())
+    uses_events = any(
+        "events" in ws.config.services[n].uses and ws.config.services[n].isolation == "ticket"
+        for n in wiring.dedicated
+    )
+    return TicketView(
+        name=record.name,
+        slug=record.slug,
+        project=project,
+        status=None if containers is None else _status(services, repos),
+        services=tuple(services),
+        repos=repos,
+        database=record.database,
+        redis_db=record.redis_db,
+        events_prefix=record.slug if uses_events else None,
+    )
+
+
+def _status(services: Sequence[ServiceView], repos: Sequence[RepoView]) -> str:
+    if not all(r.exists for r in repos):
+        return "missing worktree"
+    own = [s for s in services if s.dedicated]
+    running = sum(s.state == "running" for s in own)
+    if own and running == len(own):
+        return "running"
+    return "stopped" if running == 0 else "partial"

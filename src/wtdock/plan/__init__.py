@@ -1,0 +1,1 @@
+"""The pure planning core: config + ticket + allocations in, a Compose model out. No I/O."""

@@ -1,0 +1,66 @@
+"""One app service of a project, from the ``app-service.yaml`` skeleton."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from wtdock.config.model import Config
+from wtdock.plan.compose import bind_mount, fill, healthcheck, published_port
+from wtdock.plan.model import Checkout, HostUser
+
+
+def app_service(
+    config: Config,
+    root: Path,
+    name: str,
+    skeleton: dict[str, Any],
+    *,
+    checkout: Checkout,
+    user: HostUser,
+    host_port: int | None,
+    environment: dict[str, str],
+    labels: dict[str, str],
+    networks: dict[str, Any],
+) -> dict[str, Any]:
+    svc = config.services[name]
+    working_dir = PurePosixPath(checkout.path) / svc.workdir
+    service: dict[str, Any] = fill(
+        skeleton, {"uid": user.uid, "gid": user.gid, "working_dir": str(working_dir).rstrip("/.") or "/"}
+    )
+    service.update(_image(config, root, name))
+    if svc.command is not None:
+        service["command"] = svc.command
+    service["environment"] = {**service.get("environment", {}), **environment}
+    if svc.port is not None and host_port is not None:
+        service["ports"] = [published_port(config.bind, host_port, svc.port)]
+    service["volumes"] = _mounts(checkout)
+    if svc.healthcheck is not None:
+        service["healthcheck"] = healthcheck(svc.healthcheck)
+    service["labels"] = labels
+    service["networks"] = networks
+    return service
+
+
+def _image(config: Config, root: Path, name: str) -> dict[str, Any]:
+    svc = config.services[name]
+    if svc.build is None:
+        return {"image": svc.image}
+    context, dockerfile = (svc.build, None) if isinstance(svc.build, str) else (
+        svc.build.context, svc.build.dockerfile
+    )
+    # Absolute: Compose would resolve a relative context against the state folder.
+    build: dict[str, Any] = {"context": str(root / context)}
+    if dockerfile:
+        build["dockerfile"] = dockerfile
+    # One tag for the workspace: every ticket runs the image built once, not one build per ticket.
+    return {"image": f"wtdock/{config.name}-{name}:dev", "build": build}
+
+
+def _mounts(checkout: Checkout) -> list[dict[str, object]]:
+    """The checkout, and the main repo's git dir at the same absolute path (a worktree's ``.git``
+    file points there), unless it already lies inside the checkout."""
+    mounts = [bind_mount(checkout.path)]
+    if not checkout.git_dir.is_relative_to(checkout.path):
+        mounts.append(bind_mount(checkout.git_dir))
+    return mounts

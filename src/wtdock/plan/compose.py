@@ -1,0 +1,74 @@
+"""Building blocks of a Compose model: placeholders, labels, ports, bind mounts, escaping."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wtdock.config.model import HealthcheckConfig
+from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def fill(template: Any, params: Mapping[str, object]) -> Any:
+    """A deep copy of ``template`` with every ``{{ name }}`` replaced from ``params``."""
+    if isinstance(template, dict):
+        return {k: fill(v, params) for k, v in template.items()}
+    if isinstance(template, list):
+        return [fill(v, params) for v in template]
+    if isinstance(template, str):
+        return _PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), template)
+    return copy.copy(template)
+
+
+def escape_dollars(model: Any) -> Any:
+    """Compose interpolates ``$``; the model holds literal strings, so every ``$`` becomes ``$$``."""
+    if isinstance(model, dict):
+        return {k: escape_dollars(v) for k, v in model.items()}
+    if isinstance(model, list):
+        return [escape_dollars(v) for v in model]
+    if isinstance(model, str):
+        return model.replace("$", "$$")
+    return model
+
+
+def labels(workspace: str, role: str, **extra: str | None) -> dict[str, str]:
+    found = {LABEL_WORKSPACE: workspace, LABEL_ROLE: role}
+    found.update({f"dev.wtdock.{k}": v for k, v in extra.items() if v is not None})
+    return found
+
+
+def published_port(bind: str, host_port: int, target: int) -> dict[str, object]:
+    return {"target": target, "host_ip": bind, "published": str(host_port), "protocol": "tcp"}
+
+
+def bind_mount(path: Path) -> dict[str, object]:
+    """Long syntax, same path inside: a missing source fails instead of becoming an empty dir."""
+    return {"type": "bind", "source": str(path), "target": str(path)}
+
+
+def healthcheck(config: HealthcheckConfig) -> dict[str, object]:
+    test = ["CMD-SHELL", config.test] if isinstance(config.test, str) else list(config.test)
+    return {
+        "test": test,
+        "interval": config.interval,
+        "timeout": config.timeout,
+        "retries": config.retries,
+        "start_period": config.start_period,
+        "start_interval": config.start_interval,
+    }
+
+
+def env_value(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def display_host(bind: str) -> str:
+    """The address to print in URLs: the bind address, or loopback when bound to every address."""
+    return "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind  # noqa: S104 - compared, not bound

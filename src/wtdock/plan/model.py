@@ -1,0 +1,73 @@
+"""The values the planner takes and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LABEL_WORKSPACE = "dev.wtdock.workspace"
+LABEL_ROLE = "dev.wtdock.role"
+LABEL_TICKET = "dev.wtdock.ticket"
+LABEL_SERVICE = "dev.wtdock.service"
+LABEL_BRANCH = "dev.wtdock.branch"
+
+
+@dataclass(frozen=True)
+class HostUser:
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A checkout an app service runs from: a ticket's worktree or the repo's primary checkout."""
+
+    repo: str
+    path: Path
+    git_dir: Path
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class SharedAllocations:
+    """What the shared project was given: host ports by service, and the Postgres password."""
+
+    ports: Mapping[str, int]
+    postgres_password: str
+
+
+@dataclass(frozen=True)
+class TicketAllocations:
+    """What a ticket was given: its checkouts, host ports, and its own data spaces."""
+
+    name: str
+    slug: str
+    checkouts: Mapping[str, Checkout]
+    ports: Mapping[str, int]
+    redis_db: int | None = None
+    database: str | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How a service of the app is reached by one ticket: its own instance, or the shared one."""
+
+    service: str
+    dedicated: bool
+    host_port: int | None
+    url: str | None
+    internal_host: str
+    internal_url: str | None
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """One Compose project, ready to write and start."""
+
+    project: str
+    compose: dict[str, Any]
+    endpoints: tuple[Endpoint, ...] = ()
+    environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

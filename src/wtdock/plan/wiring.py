@@ -1,0 +1,152 @@
+"""What a service's references and injected settings resolve to, seen from one project."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from wtdock.config.model import Config
+from wtdock.config.refs import refs_in, substitute
+from wtdock.plan.compose import display_host, env_value
+from wtdock.plan.connections import (
+    POSTGRES_HOST,
+    REDIS_HOST,
+    SHARED_PREFIX,
+    DataSpace,
+    connection_env,
+    events_host,
+    events_url,
+    postgres_url,
+    redis_url,
+)
+from wtdock.plan.model import Endpoint, SharedAllocations, TicketAllocations
+
+
+def dedicated_services(config: Config, branched: Collection[str]) -> list[str]:
+    """The services a ticket runs itself: those with no shared instance, and every service of a
+    repo the ticket branches (so its workers never run another branch's code)."""
+    return [n for n, s in config.services.items() if s.shared is None or s.repo in branched]
+
+
+def required_repos(config: Config, branched: Collection[str]) -> list[str]:
+    """The repos a ticket needs a worktree of, in config order."""
+    needed = {config.services[n].repo for n in dedicated_services(config, branched)} | set(branched)
+    return [r for r in config.repos if r in needed]
+
+
+def needs_data_space(config: Config, dedicated: Collection[str]) -> tuple[bool, bool]:
+    """Whether a ticket running ``dedicated`` needs its own database, and its own Redis number."""
+    own = [config.services[n] for n in dedicated if config.services[n].isolation == "ticket"]
+    return any("postgres" in s.uses for s in own), any("redis" in s.uses for s in own)
+
+
+class Wiring:
+    """Resolves endpoints, data spaces and ``{{ ... }}`` references for a ticket (or, with no ticket,
+    for the shared project's instances)."""
+
+    def __init__(
+        self, config: Config, shared: SharedAllocations, ticket: TicketAllocations | None = None
+    ) -> None:
+        self.config = config
+        self.shared = shared
+        self.ticket = ticket
+        self.dedicated = frozenset(dedicated_services(config, ticket.checkouts) if ticket else ())
+        self.host = display_host(config.bind)
+
+    def endpoint(self, name: str) -> Endpoint:
+        svc = self.config.services[name]
+        branch: str | None = None
+        if self.ticket is not None and name in self.dedicated:
+            host_port = self.ticket.ports.get(name)
+            internal_host = f"{self.ticket.slug}-{name}"
+            branch = self.ticket.checkouts[svc.repo].branch
+        elif svc.shared is not None:
+            host_port, internal_host = self.shared.ports.get(name), f"shared-{name}"
+        else:  # seen from the shared project: only tickets run this service
+            host_port, internal_host = None, ""
+        return Endpoint(
+            service=name,
+            dedicated=name in self.dedicated,
+            host_port=host_port,
+            url=f"http://{self.host}:{host_port}" if host_port and svc.port else None,
+            internal_host=internal_host,
+            internal_url=f"http://{internal_host}:{svc.port}" if internal_host and svc.port else None,
+            branch=branch,
+        )
+
+    def data_space(self, name: str) -> DataSpace:
+        svc = self.config.services[name]
+        base = self.config.shared.postgres.database
+        if self.ticket is None or name not in self.dedicated or svc.isolation == "shared":
+            return DataSpace(database=base, redis_db=0, events_prefix=SHARED_PREFIX)
+        t = self.ticket
+        if ("postgres" in svc.uses and t.database is None) or ("redis" in svc.uses and t.redis_db is None):
+            raise RuntimeError(f"bug: ticket {t.name} has no data space allocated for {name}")
+        return DataSpace(database=t.database or base, redis_db=t.redis_db or 0, events_prefix=t.slug)
+
+    def environment(self, name: str) -> dict[str, str]:
+        """Injected connection settings, then the service's own ``environment`` (which wins)."""
+        svc = self.config.services[name]
+        env = connection_env(self.config, svc, self.data_space(name), self.shared.postgres_password)
+        for key, value in svc.environment.items():
+            env[key] = substitute(env_value(value), lambda ref: self.resolve(ref, name))
+        return env
+
+    def needs_shared_network(self, name: str) -> bool:
+        """Only services that talk to the shared project join the workspace network."""
+        svc = self.config.services[name]
+        if svc.uses:
+            return True
+        for value in svc.environment.values():
+            for ref in refs_in(env_value(value)):
+                parts = ref.split(".")
+                if parts[0] == "shared":
+                    return True
+                if parts[0] == "services" and parts[1] not in self.dedicated and parts[2].startswith("internal"):
+                    return True
+        return False
+
+    def resolve(self, ref: str, service: str) -> str:
+        parts = ref.split(".")
+        if parts[0] == "services":
+            value = getattr(self.endpoint(parts[1]), parts[2], None)
+            if parts[2] == "port":
+                value = self.config.services[parts[1]].port
+            return "" if value is None else str(value)
+        space = self.data_space(service)
+        if parts[0] == "shared":
+            return self._shared_field(parts[1], parts[2], space)
+        if parts[0] == "ticket":
+            return self._ticket_field(parts[1], space)
+        if parts[0] == "workspace":
+            return self.config.name
+        raise RuntimeError(f"bug: unvalidated reference {ref!r}")
+
+    def _ticket_field(self, field: str, space: DataSpace) -> str:
+        values = {
+            "name": self.ticket.name if self.ticket else SHARED_PREFIX,
+            "slug": self.ticket.slug if self.ticket else SHARED_PREFIX,
+            "database": space.database,
+            "redis_db": str(space.redis_db),
+            "events_prefix": space.events_prefix,
+        }
+        return values[field]
+
+    def _shared_field(self, which: str, field: str, space: DataSpace) -> str:
+        pg = self.config.shared.postgres
+        values = {
+            "postgres": {
+                "url": postgres_url(self.config, self.shared.postgres_password, space.database),
+                "host": POSTGRES_HOST,
+                "port": "5432",
+                "user": pg.user,
+                "password": self.shared.postgres_password,
+                "database": space.database,
+            },
+            "redis": {"url": redis_url(space.redis_db), "host": REDIS_HOST, "port": "6379"},
+            "events": {
+                "url": events_url(self.config),
+                "host": events_host(self.config),
+                "port": "4222" if self.config.shared.events.engine == "nats" else "9092",
+            },
+        }
+        return values[which][field]

@@ -1,0 +1,82 @@
+"""A loaded workspace: its config and every path wtdock derives from it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from wtdock.config import Config, find_config, load_config
+from wtdock.config.model import DEFAULT_IMAGES
+
+STATE_DIR = ".wtdock"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace folder: ``wtdock.yaml``, its ``.wtdock/`` state folder, its repos."""
+
+    config_file: Path
+    config: Config
+
+    @classmethod
+    def load(cls, start: Path | None = None, explicit: str | None = None) -> Workspace:
+        path = find_config(start or Path.cwd(), explicit)
+        return cls(config_file=path, config=load_config(path))
+
+    @property
+    def root(self) -> Path:
+        return self.config_file.parent
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def network(self) -> str:
+        return f"{self.name}-net"
+
+    @property
+    def shared_project(self) -> str:
+        return f"{self.name}-shared"
+
+    def ticket_project(self, slug: str) -> str:
+        return f"{self.name}-{slug}"
+
+    @cached_property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def registry_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    @property
+    def lock_dir(self) -> Path:
+        return self.state_dir / "locks"
+
+    @property
+    def shared_dir(self) -> Path:
+        return self.state_dir / "shared"
+
+    def ticket_dir(self, slug: str) -> Path:
+        return self.state_dir / "tickets" / slug
+
+    @property
+    def worktrees_dir(self) -> Path:
+        return (self.root / self.config.worktrees).resolve()
+
+    def worktree_path(self, slug: str, repo: str) -> Path:
+        return self.worktrees_dir / slug / repo
+
+    def repo_path(self, repo: str) -> Path:
+        return (self.root / self.config.repos[repo].path).resolve()
+
+    def image(self, key: str) -> str:
+        """The image for a shared service: ``WTDOCK_IMAGE_<KEY>``, then ``images:``, then the default."""
+        return (
+            os.environ.get(f"WTDOCK_IMAGE_{key.upper()}")
+            or self.config.images.get(key)  # type: ignore[call-overload]
+            or DEFAULT_IMAGES[key]
+        )

@@ -1,0 +1,94 @@
+"""The only module that imports ruamel.yaml: load with line numbers, dump Compose files safely."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from wtdock.errors import ConfigError
+
+
+def load_file(path: Path) -> Any:
+    """Parse a YAML file, keeping line numbers so that errors can name them."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
+    try:
+        return YAML(typ="rt").load(text)
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from err
+
+
+def line_of(document: Any, key_path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the deepest existing node on ``key_path`` in a loaded document."""
+    node, line = document, None
+    for key in key_path:
+        position = _position(node, key)
+        if position is None:
+            break
+        line = position + 1
+        node = node[key]
+    return line
+
+
+def _position(node: Any, key: str | int) -> int | None:
+    if isinstance(node, CommentedMap) and key in node:
+        return int(node.lc.key(key)[0])
+    if isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+        return int(node.lc.item(key)[0])
+    return None
+
+
+def dump(document: Mapping[str, Any], header: str = "") -> str:
+    """Render a Compose model: block style, no anchors, every string double-quoted.
+
+    Quoting every string keeps values such as ``0755``, ``yes`` or ``8080:80`` from being read back
+    as numbers, booleans or sexagesimals; anchors are off because a dict used twice would otherwise
+    come out as ``&id001``.
+    """
+    yaml = YAML(typ="rt")
+    yaml.representer.ignore_aliases = lambda *_: True
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    if header:
+        out.write("".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines()))
+    yaml.dump(_quoted(document), out)
+    return out.getvalue()
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _quoted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_quoted(v) for v in value]
+    if isinstance(value, str):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def load_plain(path: Path) -> Any:
+    """Parse a YAML file into plain dicts, lists and scalars (for templates)."""
+    return _plain(load_file(path))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
