@@ -200,6 +200,32 @@ def stop_attached(network: str, keep_project: str) -> None:
             container.stop(timeout=10)
 
 
+def exec_in(container_id: str, argv: Sequence[str], *, user: str | None = None) -> tuple[int, str]:
+    """Run ``argv`` (a list, never a shell string) in a running container: exit code and output."""
+    api = _api().api
+    exec_id = api.exec_create(container_id, list(argv), user=user or "")["Id"]
+    output = api.exec_start(exec_id)
+    code = api.exec_inspect(exec_id)["ExitCode"]
+    return int(code or 0), output.decode(errors="replace")
+
+
+def exec_to_file(container_id: str, argv: Sequence[str], target: Path) -> int:
+    """Run ``argv`` in a container, streaming its stdout into ``target`` (a dump may not fit in
+    memory; the CLI streams it straight to the file)."""
+    with target.open("wb") as handle:
+        return subprocess.run(["docker", "exec", container_id, *argv], stdout=handle, check=False).returncode
+
+
+def run_in_container(container_id: str, argv: Sequence[str]) -> int:
+    """``docker exec -it`` on this terminal (psql for a person at the keyboard)."""
+    tty = ["-it"] if os.isatty(0) else ["-i"]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.run(["docker", "exec", *tty, container_id, *argv], check=False).returncode
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def remove_project(project: str) -> None:
     """Remove a project's containers (with anonymous volumes) and networks by label, with no
     compose file: for orphans whose file is gone."""

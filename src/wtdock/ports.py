@@ -28,6 +28,9 @@ def _can_bind(family: socket.AddressFamily, host: str, port: int) -> bool:
     except OSError:
         return True  # no such family on this machine: nothing can listen there either
     with contextlib.closing(sock):
+        # As the engine's proxy binds (Go sets it): a TIME_WAIT leftover of a closed connection is
+        # not a conflict, a listener still is.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as err:

@@ -2,6 +2,70 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from wtdock.cli.common import context
+from wtdock.cli.output import as_json, echo, table
+
 app = typer.Typer(help="Per-ticket databases in the shared Postgres.", no_args_is_help=True)
+
+
+@app.command()
+def snapshot(ctx: typer.Context) -> None:
+    """Refresh the template that new ticket databases are cloned from, from the base database.
+
+    Sessions on the base database are closed for the moment of the copy; apps reconnect.
+    Tickets that already have a database keep it as it is.
+    """
+    from wtdock.ops.data import snapshot as run_snapshot
+
+    made = run_snapshot(context(ctx))
+    echo(f"template {made.template} now copies {made.base} "
+         f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The base, the template and every ticket database, with sizes."""
+    from wtdock.ops.data import list_databases
+
+    rows = list_databases(context(ctx))
+    if json:
+        as_json(rows)
+        return
+    table([[r.name, r.role, r.ticket or "-", f"{r.size_mb} MB" if r.size_mb is not None else "missing"]
+           for r in rows], headers=["DATABASE", "ROLE", "TICKET", "SIZE"])
+
+
+@app.command()
+def reset(
+    ctx: typer.Context,
+    ticket: Annotated[str, typer.Argument()],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Drop a ticket's database and clone it again from the template."""
+    from wtdock.ops.data import reset as run_reset
+    from wtdock.ops.teardown import find_record
+
+    wctx = context(ctx)
+    record = find_record(wctx, ticket)
+    if not yes:
+        typer.confirm(f"Drop {record.database} and clone it again from the template?", abort=True)
+    echo(f"{run_reset(wctx, record)}: cloned again from the template")
+
+
+@app.command()
+def psql(
+    ctx: typer.Context,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.")] = None,
+) -> None:
+    """An interactive psql on a ticket's database, inside the shared Postgres container."""
+    from wtdock import engine
+    from wtdock.ops.data import psql_argv
+    from wtdock.ops.teardown import find_record
+
+    wctx = context(ctx)
+    container, argv = psql_argv(wctx, find_record(wctx, ticket) if ticket else None)
+    raise typer.Exit(engine.run_in_container(container, argv))

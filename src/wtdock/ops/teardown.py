@@ -75,8 +75,10 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
         result.removed.append(f"containers of {project}")
         if drop_data:
             result.removed.extend(data.drop_ticket_data(ctx, record))
-        elif record.database:
+        elif record.database in ctx.registry.read().databases:
             result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
+        if emptied := data.release_redis(ctx, record.redis_db):
+            result.removed.append(emptied)
         _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
         with ctx.registry.update() as state:
             state.tickets.pop(record.slug, None)

@@ -1,0 +1,101 @@
+"""Integration fixtures: a real engine (a failure in CI when missing), the stand-in images, and
+workspaces whose Docker resources are removed by label after each test, also when it fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.integration.helpers import RUNTIME_IMAGE, STANDIN_IMAGES, Sandbox, make_repo, reference_config
+
+RUN_ID = f"wt{secrets.token_hex(3)}"
+LABEL = "dev.wtdock.workspace"
+
+
+@pytest.fixture(scope="session")
+def engine() -> docker.DockerClient:
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as err:  # noqa: BLE001 - any failure means: no engine
+        message = f"no Docker engine: {err} (scripts/setup-engine starts one)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    missing = [image for image in [*STANDIN_IMAGES.values(), RUNTIME_IMAGE] if not client.images.list(name=image)]
+    if missing:
+        pytest.fail(f"stand-in images missing: {', '.join(missing)} (run scripts/build-standins)")
+    if os.environ.get("WTDOCK_TEST_CLEAN_STALE"):
+        # scripts/test: leftovers of earlier runs that were killed before their fixtures ran.
+        remove_workspaces(client, lambda name: bool(re.match(r"^wt[0-9a-f]{6}-", name)))
+    yield client
+    remove_workspaces(client, lambda name: name.startswith(RUN_ID))
+
+
+def remove_workspaces(client: docker.DockerClient, match: Callable[[str], bool]) -> None:
+    """Remove containers, networks and volumes whose workspace label matches."""
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        if match(container.labels.get(LABEL, "")):
+            container.remove(force=True, v=True)
+    for network in client.networks.list(filters={"label": LABEL}):
+        if match(network.attrs["Labels"].get(LABEL, "")):
+            network.remove()
+    for volume in client.volumes.list(filters={"label": LABEL}):
+        if match((volume.attrs.get("Labels") or {}).get(LABEL, "")):
+            volume.remove(force=True)
+
+
+@pytest.fixture
+def make_workspace(
+    engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Sandbox]]:
+    """make_workspace(tag, base=None, **config) -> a workspace with the reference config, its two
+    repos (front: feat/ui, api: feat/endpoint) and the stand-in images. ``base`` shifts its ports."""
+    made: list[Sandbox] = []
+
+    def make(tag: str = "ws", base: int | None = None, edit: Callable[[dict[str, Any]], None] | None = None) -> Sandbox:
+        name = f"{RUN_ID}-{tag}"[:30]
+        root = tmp_path_factory.mktemp(tag)
+        make_repo(root / "front", "front_server.py", "front", {"feat/ui": "front feat/ui"})
+        make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
+        config = reference_config(name, base if base is not None else _free_base())
+        if edit:
+            edit(config)
+        ws = Sandbox(root=root, name=name, env=dict(STANDIN_IMAGES))
+        ws.write_config(config)
+        made.append(ws)
+        return ws
+
+    yield make
+    for ws in made:
+        remove_workspaces(engine, lambda name, ws=ws: name == ws.name)
+
+
+_bases = iter(range(10000 + (os.getpid() % 20) * 1000, 32000, 200))
+
+
+def _free_base() -> int:
+    """Port bases for side-by-side workspaces, away from the documented 3000 and 4000 ranges."""
+    return next(_bases)
+
+
+@pytest.fixture
+def reference_workspace(make_workspace: Callable[..., Sandbox]) -> Sandbox:
+    """The reference workspace on the documented ports (shared API on 3000, front 3001-, api 4001-)."""
+    return make_workspace("ref", base=3000)
+
+
+@pytest.fixture
+def hijack_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell whose Compose variables would hijack a project that forgot `-p`."""
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "hijacked")
+
+
+__all__ = ["Path"]

@@ -1,0 +1,137 @@
+"""A test workspace: two tiny repos (front, api) served by the stand-in runtime, and ways to drive
+wtdock on it the way a user does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from typer.testing import CliRunner, Result
+
+from wtdock.cli.app import app
+
+APPS = Path(__file__).parent / "apps"
+RUNTIME_IMAGE = "wtdock-standin/runtime:1"
+STANDIN_IMAGES = {
+    "WTDOCK_IMAGE_POSTGRES": "wtdock-standin/postgres:16",
+    "WTDOCK_IMAGE_REDIS": "wtdock-standin/redis:7",
+    "WTDOCK_IMAGE_NATS": "wtdock-standin/nats:2.10",
+}
+HEALTH = ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(path: Path, server: str, label: str, branches: dict[str, str]) -> None:
+    """A repo whose branch.txt says which branch it is: `main`, plus one commit per extra branch."""
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    shutil.copy(APPS / server, path / "server.py")
+    (path / "branch.txt").write_text(f"{label} main\n")
+    (path / ".gitignore").write_text(".env\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "init")
+    for branch, text in branches.items():
+        git(path, "checkout", "-q", "-b", branch, "main")
+        (path / "branch.txt").write_text(f"{text}\n")
+        git(path, "commit", "-qam", f"work on {branch}")
+    git(path, "checkout", "-q", "main")
+
+
+def reference_config(name: str, base: int = 3000) -> dict[str, Any]:
+    """The reference workspace: a front-end always per ticket, an API shared unless branched.
+    ``base`` shifts every port so tests can run side by side (3000 gives the documented ports)."""
+    return {
+        "name": name,
+        "repos": {"front": {"path": "front"}, "api": {"path": "api"}},
+        "services": {
+            "front": {
+                "repo": "front",
+                "image": RUNTIME_IMAGE,
+                "command": ["python3", "server.py"],
+                "port": 8000,
+                "host_ports": f"{base + 1}-{base + 99}",
+                "environment": {"API_URL": "{{ services.api.internal_url }}"},
+                "healthcheck": {"test": HEALTH},
+            },
+            "api": {
+                "repo": "api",
+                "image": RUNTIME_IMAGE,
+                "command": ["python3", "server.py"],
+                "port": 8000,
+                "host_ports": f"{base + 1001}-{base + 1099}",
+                "shared": {"host_port": base},
+                "uses": ["postgres", "redis", "events"],
+                "healthcheck": {"test": HEALTH},
+            },
+        },
+    }
+
+
+@dataclass
+class Sandbox:
+    root: Path
+    name: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "wtdock.yaml"
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        yaml = YAML()
+        with self.config_file.open("w") as handle:
+            yaml.dump(config, handle)
+
+    def cli(self, *args: str, code: int | None = 0) -> Result:
+        """Run wtdock in-process, as `wtdock -w ROOT ARGS`; check the exit code unless None."""
+        result = CliRunner().invoke(app, ["-w", str(self.root), *args], env=self.env)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        if code is not None:
+            assert result.exit_code == code, f"exit {result.exit_code}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def process(self, *args: str) -> subprocess.Popen[str]:
+        """wtdock in its own process (for concurrency), started now."""
+        command = [sys.executable, "-m", "wtdock", "-w", str(self.root), *args]
+        return subprocess.Popen(command, env={**os.environ, **self.env}, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def worktree(self, ticket: str, repo: str) -> Path:
+        return self.root / ".wtdock" / "worktrees" / ticket / repo
+
+
+def http_get(url: str, timeout: float = 20.0) -> str:
+    """GET a 127.0.0.1 URL, retrying while the app starts; the body as text."""
+    assert url.startswith("http://127.0.0.1:"), url
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+                return response.read().decode()
+        except urllib.error.HTTPError as err:
+            return f"HTTP {err.code}: {err.read().decode()}"
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def http_json(url: str) -> Any:
+    return json.loads(http_get(url))

@@ -1,0 +1,125 @@
+"""Isolation inside the shared services (issue 5): a database, a Redis number and an event
+namespace per ticket, cloned fast from a template; data kept by `down` unless dropped (with a dump)."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import psycopg2
+import pytest
+
+from tests.integration.helpers import Sandbox, http_get, http_json
+
+
+def api_url(ws: Sandbox, ticket: str) -> str:
+    view = next(t for t in ws.json("ps") if t["name"] == ticket)
+    return next(s["url"] for s in view["services"] if s["service"] == "api")
+
+
+def shared_env(ws: Sandbox) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in ws.cli("shared", "env").stdout.splitlines())
+
+
+def base_sql(ws: Sandbox, *statements: str, database: str = "app") -> list[Any]:
+    """Run SQL on the shared Postgres from the host, as a person with psql would."""
+    url = shared_env(ws)["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
+    conn = psycopg2.connect(url)
+    conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    with conn.cursor() as cur:
+        rows: list[Any] = []
+        for statement in statements:
+            cur.execute(statement)
+            if cur.description:
+                rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+@pytest.fixture
+def ws(make_workspace: Any) -> Sandbox:
+    sandbox: Sandbox = make_workspace("iso")
+    sandbox.cli("shared", "up")
+    base_sql(sandbox, "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (1)")
+    return sandbox
+
+
+def test_tickets_do_not_see_each_others_data(ws: Sandbox) -> None:
+    ws.cli("up", "ta", "--from", "api=feat/endpoint")
+    ws.cli("up", "tb", "--from", "api=feat/endpoint")
+    a, b = api_url(ws, "ta"), api_url(ws, "tb")
+
+    assert http_get(f"{a}/db/put?key=k&value=from-a") == "stored"
+    assert http_json(f"{a}/db/get?key=k") == {"table": True, "value": "from-a"}
+    assert http_json(f"{b}/db/get?key=k") == {"table": False, "value": None}
+    assert base_sql(ws, "SELECT to_regclass('kv') IS NULL") == [(True,)]
+
+    assert http_get(f"{a}/redis/set?key=r&value=from-a") == "stored"
+    assert http_json(f"{a}/redis/get?key=r") == {"value": "from-a"}
+    assert http_json(f"{b}/redis/get?key=r") == {"value": None}
+
+    assert http_json(f"{a}/events/publish?message=hello-a")["stream"] == "ta"
+    assert http_json(f"{a}/events/consume") == {"messages": ["hello-a"]}
+    assert http_json(f"{b}/events/consume") == {"messages": []}
+
+    # A user sees each ticket's own spaces.
+    views = {t["name"]: t for t in ws.json("ps")}
+    assert (views["ta"]["database"], views["ta"]["events_prefix"]) == ("app_ta", "ta")
+    assert views["ta"]["redis_db"] != views["tb"]["redis_db"]
+    env = ws.json("env", "ta")["env"]
+    assert env["DATABASE_URL"].endswith("/app_ta")
+    assert env["REDIS_URL"].endswith(f"/{views['ta']['redis_db']}")
+    assert env["EVENTS_PREFIX"] == "ta"
+
+
+def test_ticket_database_starts_from_the_template_and_snapshot_refreshes_it(ws: Sandbox) -> None:
+    ws.cli("up", "first", "--from", "api=feat/endpoint")
+    first = api_url(ws, "first")
+    assert base_sql(ws, "SELECT n FROM seed", database="app_first") == [(1,)]
+
+    base_sql(ws, "INSERT INTO seed VALUES (2)")
+    snapshot = ws.cli("db", "snapshot")
+    assert "template app_template now copies app" in snapshot.stdout
+
+    ws.cli("up", "second", "--from", "api=feat/endpoint")
+    assert base_sql(ws, "SELECT n FROM seed ORDER BY n", database="app_second") == [(1,), (2,)]
+    # The ticket made before the snapshot keeps its own data, and keeps working.
+    assert base_sql(ws, "SELECT n FROM seed", database="app_first") == [(1,)]
+    assert http_get(f"{first}/db/put?key=still&value=works") == "stored"
+    # The template refuses connections, so clones never wait on a session there.
+    assert base_sql(ws, "SELECT datallowconn, datistemplate FROM pg_database WHERE datname = 'app_template'") == [
+        (False, True)
+    ]
+    listed = {row["name"]: row for row in ws.json("db", "list")}
+    assert listed["app_first"]["ticket"] == "first"
+    assert listed["app_template"]["role"] == "template"
+
+
+def test_four_tickets_cloned_at_the_same_moment(ws: Sandbox) -> None:
+    procs = [ws.process("up", f"par{i}", "--from", "api=feat/endpoint") for i in range(4)]
+    results = [(p.wait(timeout=300), p.communicate()) for p in procs]
+    assert [code for code, _ in results] == [0, 0, 0, 0], results
+    names = {row[0] for row in base_sql(ws, "SELECT datname FROM pg_database WHERE datname LIKE 'app_par%'")}
+    assert names == {f"app_par{i}" for i in range(4)}
+
+
+def test_down_keeps_the_database_and_drop_data_dumps_it_first(ws: Sandbox) -> None:
+    ws.cli("up", "keep", "--from", "api=feat/endpoint")
+    http_get(f"{api_url(ws, 'keep')}/db/put?key=k&value=kept")
+    down = ws.cli("down", "keep")
+    assert "kept    database app_keep" in down.stdout
+    # The branches outlive `down`: coming back means checking them out again.
+    ws.cli("up", "keep", "--checkout", "api=keep")
+    assert http_json(f"{api_url(ws, 'keep')}/db/get?key=k") == {"table": True, "value": "kept"}
+
+    dropped = ws.cli("down", "keep", "--drop-data")
+    dump = next(line.split("dump: ", 1)[1].rstrip(")") for line in dropped.stdout.splitlines() if "dump: " in line)
+    assert base_sql(ws, "SELECT count(*) FROM pg_database WHERE datname = 'app_keep'") == [(0,)]
+
+    # The dump restores into a fresh database with the same rows.
+    base_sql(ws, "CREATE DATABASE restored")
+    container = f"{ws.name}-shared-postgres-1"
+    with open(dump, "rb") as handle:
+        subprocess.run(["docker", "exec", "-i", container, "pg_restore", "-U", "wtdock", "-d", "restored"],
+                       stdin=handle, check=True, capture_output=True)
+    assert base_sql(ws, "SELECT value FROM kv", database="restored") == [("kept",)]
