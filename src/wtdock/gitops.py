@@ -132,9 +132,14 @@ def add_worktree(repo: Path, path: Path, branch: str, *, start_point: str | None
 
 def worktrees(repo: Path) -> list[Worktree]:
     """``git worktree list --porcelain -z``, parsed."""
-    out = run(repo, "worktree", "list", "--porcelain", "-z")
+    return parse_worktrees(run(repo, "worktree", "list", "--porcelain", "-z"))
+
+
+def parse_worktrees(text: str) -> list[Worktree]:
+    """Parse ``git worktree list --porcelain -z``: NUL-terminated ``key value`` fields, one empty
+    field between worktrees. ``locked`` is the reason ("" when none was given), None when unlocked."""
     found: list[Worktree] = []
-    for block in out.split("\0\0"):
+    for block in text.split("\0\0"):
         fields = [f for f in block.split("\0") if f]
         if not fields:
             continue

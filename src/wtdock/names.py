@@ -48,7 +48,9 @@ def _problem(name: str) -> str | None:  # noqa: PLR0911 - one rule per line read
         return "it starts with '-'"
     if ".." in name:
         return "it contains '..'"
-    if name.startswith("/") or name.endswith("/") or "//" in name or "\\" in name:
+    if "\\" in name:
+        return "it contains a backslash"
+    if name.startswith("/") or name.endswith("/") or "//" in name:
         return "it has a path separator at the start or end, or doubled"
     if not _ALLOWED.match(name):
         return "it contains characters other than letters, digits, '.', '_', '-' and '/'"

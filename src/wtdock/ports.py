@@ -74,11 +74,13 @@ def assign(
 ) -> dict[str, int]:
     """Give each key a port: its recorded one while still allowed and free, else the first
     candidate that no one in ``held`` (port -> holder) has and that ``is_free``."""
+    # Every still-allowed recorded port is spoken for: a key new to the config must not take the
+    # port (and so the URL) of a key listed after it.
+    kept = {k: p for k, p in recorded.items() if k in wants and p in wants[k].candidates}
     result: dict[str, int] = {}
     for key, want in wants.items():
-        taken = set(held) | set(result.values())
-        old = recorded.get(key)
-        first = [old] if old is not None and old in want.candidates else []
+        taken = set(held) | set(result.values()) | (set(kept.values()) - {kept.get(key)})
+        first = [kept[key]] if key in kept else []
         port = first_free([*first, *want.candidates], taken, is_free)
         if port is None:
             raise UnavailableError(_exhausted(want, held), hint=_hint(want))

@@ -56,18 +56,41 @@ def _default_name(folder: Path) -> str:
 
 
 def _config_error(path: Path, document: Any, err: ValidationError) -> ConfigError:
-    first = err.errors()[0]
+    # A value that fits no member of a union (`build: str | BuildConfig`) gets one error per
+    # member; the one that got deepest into the document says what is wrong.
+    first = max(err.errors(), key=lambda e: len(_in_document(document, e["loc"], e["type"])))
     loc: tuple[str | int, ...] = tuple(first["loc"])
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, KeyedValueError):
         loc, message = cause.loc, str(cause)
     else:
         message = _message(first, loc)
+        loc = _in_document(document, loc, first["type"])
     key = ".".join(str(p) for p in loc) or "(top level)"
     line = yamlio.line_of(document, loc)
     where = f"{path}:{line}" if line else str(path)
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return ConfigError(f"{where}: {key}: {message}{more}", hint="see the config reference in README.md")
+
+
+def _in_document(document: Any, loc: Sequence[str | int], kind: str) -> tuple[str | int, ...]:
+    """``loc`` as keys of the document: without pydantic's union tags (``build.BuildConfig``,
+    ``test.list[str]``) and dict-key marks (``[key]``), keeping a missing key at the end."""
+    found: list[str | int] = []
+    node = document
+    for i, part in enumerate(loc):
+        if _has(node, part):
+            found.append(part)
+            node = node[part]
+        elif kind == "missing" and i == len(loc) - 1:
+            found.append(part)
+    return tuple(found)
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _message(error: Any, loc: Sequence[str | int]) -> str:

@@ -15,6 +15,12 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 SharedName = Literal["postgres", "redis", "events"]
 ImageKey = Literal["postgres", "redis", "nats", "redpanda"]
 
+# The connection settings wtdock injects for `uses`; `env_names` may rename or drop each.
+INJECTED_ENV = (
+    "DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "REDIS_URL",
+    "NATS_URL", "EVENTS_PREFIX", "EVENTS_STREAM", "KAFKA_BROKERS", "KAFKA_TOPIC_PREFIX", "KAFKA_CONSUMER_GROUP",
+)
+
 # The shared project's own service names: an app service of the same name would answer for them.
 RESERVED_SERVICE_NAMES = ("postgres", "redis", "nats", "redpanda", "events")
 
@@ -39,9 +45,9 @@ class PortRange(NamedTuple):
 def _port_range(value: object) -> object:
     if isinstance(value, PortRange):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = f"{value}-{value}"
-    if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", value)):
+    # A single port is a range of one; the error below quotes what the user wrote.
+    text = f"{value}-{value}" if isinstance(value, int) and not isinstance(value, bool) else value
+    if isinstance(text, str) and (m := re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", text)):
         first, last = int(m.group(1)), int(m.group(2))
         if 1 <= first <= last <= 65535:
             return PortRange(first, last)
@@ -106,6 +112,9 @@ class ServiceConfig(Model):
             raise ValueError("'shared.host_port' needs 'port'")
         if self.workdir.startswith("/") or ".." in self.workdir.split("/"):
             raise ValueError("'workdir' must be a path inside the repo")
+        unknown = sorted(set(self.env_names) - set(INJECTED_ENV))
+        if unknown:
+            raise ValueError(f"'env_names' can rename only {', '.join(INJECTED_ENV)}; not {', '.join(unknown)}")
         return self
 
 

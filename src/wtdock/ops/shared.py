@@ -132,7 +132,7 @@ def _primary_checkouts(ws: Workspace) -> dict[str, Checkout]:
         repo = ws.config.services[name].repo
         if repo not in found:
             path = gitops.toplevel(ws.repo_path(repo))
-            found[repo] = Checkout(repo, path, gitops.common_git_dir(path), gitops.current_branch(path))
+            found[repo] = Checkout(repo, path, gitops.common_git_dir(path), branch=None)
     return found
 
 
@@ -156,10 +156,16 @@ def shared_status(ctx: Context, action: str = "") -> SharedStatus:
                 health=container.health if container else None,
                 host_port=port,
                 url=host_url(ws, name, host, port, password=None) if port else None,
-                branch=container.labels.get("dev.wtdock.branch") if container else None,
+                branch=_live_branch(ws, name),
             )
         )
     return SharedStatus(ws.name, ws.shared_project, ws.network, action, tuple(services))
+
+
+def _live_branch(ws: Workspace, name: str) -> str | None:
+    """The branch a shared instance runs: whatever its primary checkout has checked out now."""
+    svc = ws.config.services.get(name)
+    return gitops.current_branch(ws.repo_path(svc.repo)) if svc is not None else None
 
 
 def host_url(ws: Workspace, name: str, host: str, port: int, password: str | None) -> str:

@@ -26,7 +26,7 @@ def app_service(
     svc = config.services[name]
     working_dir = PurePosixPath(checkout.path) / svc.workdir
     service: dict[str, Any] = fill(
-        skeleton, {"uid": user.uid, "gid": user.gid, "working_dir": str(working_dir).rstrip("/.") or "/"}
+        skeleton, {"uid": user.uid, "gid": user.gid, "working_dir": str(working_dir)}
     )
     service.update(_image(config, root, name))
     if svc.command is not None:

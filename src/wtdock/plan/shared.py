@@ -64,7 +64,9 @@ def plan_shared(
             user=user,
             host_port=shared.ports[name],
             environment=wiring.environment(name),
-            labels=labels(config.name, "shared", service=name, branch=checkout.branch),
+            # No branch label: the checkout's branch is live state, and a label would recreate the
+            # shared instance (under every ticket) whenever someone switches branches there.
+            labels=labels(config.name, "shared", service=name),
             networks={"shared": {"aliases": [f"shared-{name}"]}},
         )
     compose: dict[str, Any] = {

@@ -111,6 +111,8 @@ class Wiring:
             value = getattr(self.endpoint(parts[1]), parts[2], None)
             if parts[2] == "port":
                 value = self.config.services[parts[1]].port
+            if parts[2] == "host":  # the host side, as `url` and `host_port` (no Endpoint field)
+                value = self.host
             return "" if value is None else str(value)
         space = self.data_space(service)
         if parts[0] == "shared":
