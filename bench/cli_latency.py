@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 
 # The test suite's tiny repos and reference config, from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.integration.helpers import STANDIN_IMAGES, make_repo, reference_config  # noqa: E402
+from tests.integration.helpers import STANDIN_IMAGES, make_repo, reference_config
 
 WTDOCK = [sys.executable, "-m", "wtdock"]
 

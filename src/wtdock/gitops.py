@@ -109,6 +109,17 @@ def branch_exists(repo: Path, branch: str) -> bool:
     return True
 
 
+def blocking_branch(repo: Path, branch: str) -> str | None:
+    """An existing branch that keeps ``branch`` from being created: git stores branches as paths,
+    so ``feat`` and ``feat/ui`` cannot both exist. None when there is none."""
+    parts = branch.split("/")
+    for prefix in ("/".join(parts[:i]) for i in range(1, len(parts))):
+        if branch_exists(repo, prefix):
+            return prefix
+    below = run(repo, "for-each-ref", "--count=1", "--format=%(refname:short)", "--", f"refs/heads/{branch}/")
+    return below.strip() or None
+
+
 def check_branch_name(repo: Path, branch: str) -> None:
     if branch.startswith("-"):
         raise UserError(f"invalid branch name {branch!r}: it starts with '-'")
@@ -167,9 +178,14 @@ def find_worktree(repo: Path, path: Path) -> Worktree | None:
     return next((w for w in worktrees(repo) if w.path.resolve() == real), None)
 
 
-def work_at_risk(worktree: Path, branch: str | None) -> WorkAtRisk:
+def head_commit(path: Path) -> str:
+    return run(path, "rev-parse", "--verify", "HEAD").strip()
+
+
+def work_at_risk(worktree: Path, branch: str | None, since: str | None = None) -> WorkAtRisk:
     """Uncommitted and untracked files, ignored files (which `worktree remove` deletes silently),
-    and commits on ``branch`` that no other branch and no remote-tracking ref contains."""
+    and commits on ``branch`` after ``since`` that no other branch and no remote-tracking ref
+    contains."""
     status = run(worktree, "status", "--porcelain=v1", "-z", "--ignored=traditional", "--untracked-files=normal")
     risk = WorkAtRisk()
     entries = iter(status.split("\0"))
@@ -183,7 +199,8 @@ def work_at_risk(worktree: Path, branch: str | None) -> WorkAtRisk:
         bucket.append(name)
     tip = branch or "HEAD"
     exclude = [f"--exclude={branch}"] if branch else []
-    log = run(worktree, "log", "--format=%h %s", tip, "--not", *exclude, "--branches", "--remotes", "--")
+    before = [since] if since else []
+    log = run(worktree, "log", "--format=%h %s", tip, "--not", *before, *exclude, "--branches", "--remotes", "--")
     risk.unpushed.extend(line for line in log.splitlines() if line)
     return risk
 

@@ -35,6 +35,8 @@ class RepoRecord(Record):
     git_dir: str
     branch: str | None
     start_point: str | None = None
+    # The commit the worktree started at: commits before it were never this ticket's work.
+    start_commit: str | None = None
     created_worktree: bool
     created_branch: bool
 

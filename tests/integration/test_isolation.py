@@ -4,6 +4,7 @@ namespace per ticket, cloned fast from a template; data kept by `down` unless dr
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -119,7 +120,7 @@ def test_down_keeps_the_database_and_drop_data_dumps_it_first(ws: Sandbox) -> No
     # The dump restores into a fresh database with the same rows.
     base_sql(ws, "CREATE DATABASE restored")
     container = f"{ws.name}-shared-postgres-1"
-    with open(dump, "rb") as handle:
+    with Path(dump).open("rb") as handle:
         subprocess.run(["docker", "exec", "-i", container, "pg_restore", "-U", "wtdock", "-d", "restored"],
                        stdin=handle, check=True, capture_output=True)
     assert base_sql(ws, "SELECT value FROM kv", database="restored") == [("kept",)]

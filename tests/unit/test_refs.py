@@ -48,3 +48,12 @@ def test_compose_syntax_is_not_a_reference() -> None:
 
 def test_substitute_replaces_each_reference() -> None:
     assert substitute("{{ a.b }}-{{c.d}}", str.upper) == "A.B-C.D"
+
+
+def test_a_malformed_reference_is_an_error_not_text() -> None:
+    from wtdock.config.refs import malformed
+
+    assert malformed("http://{{ services.api.host }}:1") is None
+    assert malformed("{{ bad ref }}") is not None
+    assert malformed("{{ services.api.url }") is not None
+    assert malformed("plain text") is None

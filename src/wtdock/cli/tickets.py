@@ -167,6 +167,10 @@ def exec_(
     from wtdock.ops.status import view
     from wtdock.ops.tickets import compose_file
 
+    # With interspersed arguments off, click hands the `--` that separates the command on to us.
+    argv = command[1:] if command[:1] == ["--"] else command
+    if not argv:
+        raise UserError("no command to run", hint=f"wtdock exec {ticket} {service} -- CMD...")
     wctx = context(ctx)
     found = view(wctx, ticket)
     match = next((s for s in found.services if s.service == service), None)
@@ -177,7 +181,7 @@ def exec_(
             f"ticket {found.name} uses the shared {service}",
             hint=f"docker compose -p {wctx.ws.shared_project} exec {service} ...",
         )
-    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *command])
+    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *argv])
     raise typer.Exit(code)
 
 

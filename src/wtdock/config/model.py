@@ -8,7 +8,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from wtdock.config.refs import ref_problem, refs_in
+from wtdock.config.refs import malformed, ref_problem, refs_in
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -173,6 +173,8 @@ class Config(Model):
                     raise _at(("services", name, "uses"), f"shared {used} is disabled")
             has_port = {n: s.port is not None for n, s in self.services.items()}
             for key, value in svc.environment.items():
+                if problem := malformed(str(value)):
+                    raise _at(("services", name, "environment", key), problem)
                 for ref in refs_in(str(value)):
                     if problem := ref_problem(ref, has_port):
                         raise _at(("services", name, "environment", key), problem)

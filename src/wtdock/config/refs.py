@@ -24,6 +24,13 @@ def refs_in(text: str) -> list[str]:
     return _REF.findall(text)
 
 
+def malformed(text: str) -> str | None:
+    """A ``{{`` that does not open a valid reference (a typo would otherwise pass through as text)."""
+    if text.count("{{") != len(refs_in(text)) or text.count("}}") != len(refs_in(text)):
+        return f"{text!r} has a '{{{{' or '}}}}' that is not a reference like {{{{ services.api.url }}}}"
+    return None
+
+
 def substitute(text: str, resolve: Callable[[str], str]) -> str:
     """Replace every reference with ``resolve(name)``."""
     return _REF.sub(lambda m: resolve(m.group(1)), text)

@@ -47,10 +47,12 @@ def shared_up(ctx: Context) -> SharedStatus:
     ws = ctx.ws
     with ctx.lock("shared"):
         engine.ensure_network(ws.network, labels(ws.name, "shared"))
-        running = _containers(ws)
-        ours = {p for c in running for p in c.published}
         avoid: set[int] = set()
         for _ in range(MAX_PORT_RETRIES):
+            # Looked at again on every attempt: a failed one may have left some of our containers
+            # started, holding ports that are ours to keep, not taken by someone else.
+            running = _containers(ws)
+            ours = {p for c in running for p in c.published}
             plan, text = _render(ctx, ours, avoid)
             digest = hashlib.sha256(text.encode()).hexdigest()
             recorded = ctx.registry.read().shared.rendered_hash
@@ -68,6 +70,14 @@ def shared_up(ctx: Context) -> SharedStatus:
                 state.shared.rendered_hash = digest
             return shared_status(ctx, action="started")
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
+
+
+def render_shared(ctx: Context) -> Path:
+    """Write the shared project's compose file without starting anything (for review, or for
+    `docker compose config`); the engine is not asked, so recorded host ports count as ours."""
+    with ctx.lock("shared"):
+        _render(ctx, set(ctx.registry.read().shared.ports.values()), set())
+    return compose_file(ctx.ws)
 
 
 def _reason(running: list[engine.ContainerInfo], up: set[str], plan: ProjectPlan, digest: str,

@@ -89,7 +89,7 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
 
 def _risks(record: TicketRecord) -> dict[str, gitops.WorkAtRisk]:
     return {
-        repo: gitops.work_at_risk(Path(rec.path), rec.branch)
+        repo: gitops.work_at_risk(Path(rec.path), rec.branch, since=rec.start_commit)
         for repo, rec in record.repos.items()
         if rec.created_worktree and Path(rec.path).is_dir()
     }
@@ -125,6 +125,11 @@ def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: 
         elif path.is_dir():
             gitops.remove_worktree(repo_path, path, force=force, reason=reason)
             result.removed.append(f"{repo}: worktree {path}")
+        elif gitops.find_worktree(repo_path, path) is not None:
+            # Deleted by hand: its metadata is locked (no prune drops it) and would keep the branch
+            # "checked out", so a new `up` of the ticket could not use it.
+            gitops.remove_worktree(repo_path, path, force=False, reason=reason)
+            result.removed.append(f"{repo}: metadata of the deleted worktree {path}")
         if rec.branch and (rec.created_branch or rec.created_worktree):
             result.kept.append(f"{repo}: branch {rec.branch}")
 

@@ -72,6 +72,8 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
                 f"ticket name {name!r} maps to {slug!r}, which ticket {existing.name!r} already uses",
                 hint=f"use {existing.name!r}, or pick another name",
             )
+        if existing is not None:
+            _check_worktrees_exist(existing)
         steps = _plan_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
         shared_up(ctx)
         undo = Undo(ctx.say)
@@ -87,6 +89,16 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
         state = ctx.registry.read()
         view = ticket_view(ws, state, state.tickets[slug], workspace_containers(ws))
     return UpResult(view, action, tuple(notices))
+
+
+def _check_worktrees_exist(record: TicketRecord) -> None:
+    """A worktree deleted by hand cannot be bind-mounted: say so, not what the engine says."""
+    gone = [f"{repo} ({rec.path})" for repo, rec in record.repos.items() if not Path(rec.path).is_dir()]
+    if gone:
+        raise NotFoundError(
+            f"ticket {record.name}: the worktree of {', '.join(gone)} is gone",
+            hint=f"`wtdock down {record.name}` clears the rest (branches are kept), then `wtdock up` makes it again",
+        )
 
 
 def _index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, RepoRequest]:
@@ -147,6 +159,11 @@ def _plan_steps(
                 notices.append(f"{repo}: reusing existing branch {branch}")
                 steps.append(Step(repo, repo_path, git_dir, path, branch, None))
                 continue
+            if blocker := gitops.blocking_branch(repo_path, branch):
+                raise UserError(
+                    f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
+                    hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
+                )
             if gitops.resolve_commit(repo_path, start) is None:
                 what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
                 raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
@@ -253,7 +270,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
         if not step.adopt:
             # git takes its own locks, but two `worktree add`s in one repo can still trip on them.
             with locked(ws.lock_dir / f"git-{step.repo}.lock"):
-                step.path.parent.mkdir(parents=True, exist_ok=True)
+                _make_ticket_folder(step.path.parent, undo)
                 assert step.branch is not None  # noqa: S101 - only adopted worktrees may be detached
                 gitops.add_worktree(step.repo_path, step.path, step.branch, start_point=step.start_point, reason=reason)
             if step.start_point is not None:
@@ -267,10 +284,19 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 git_dir=str(step.git_dir),
                 branch=step.branch,
                 start_point=step.start_point,
+                start_commit=gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
                 created_branch=step.start_point is not None,
             )
     return ctx.registry.read().tickets[record.slug]
+
+
+def _make_ticket_folder(folder: Path, undo: Undo) -> None:
+    """The ticket's folder of worktrees; a failed `up` leaves no empty one behind."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True)
+    undo.push(f"folder {folder}", folder.rmdir)
 
 
 def _deleter(step: Step) -> Callable[[], None]:
