@@ -262,6 +262,15 @@ def _compose_failure(project: str, verb: str, err: Any) -> WtdockError:
         return PortConflictError(port, f"{project}: host port {port} is already in use", stderr)
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     last = lines[-1] if lines else f"exit code {err.return_code}"
+    if re.search(r"pull access denied|failed to resolve reference|manifest unknown|Error response from daemon: "
+                 r"(?:Get|Head) \S+: dial tcp|error pulling image", stderr):
+        return EngineError(
+            f"{project}: an image could not be pulled: {last}",
+            hint="set images.* in wtdock.yaml or WTDOCK_IMAGE_POSTGRES/REDIS/NATS (a mirror); "
+            "without a registry, scripts/build-standins makes local stand-ins",
+            command=list(map(str, err.docker_command)),
+            stderr=stderr,
+        )
     if "is unhealthy" in stderr or "exited (" in stderr:
         return ServiceUnhealthyError(
             f"{project}: a service did not become healthy: {last}",

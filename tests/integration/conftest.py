@@ -3,6 +3,7 @@ workspaces whose Docker resources are removed by label after each test, also whe
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
@@ -78,12 +79,14 @@ def make_workspace(
         remove_workspaces(engine, lambda name, ws=ws: name == ws.name)
 
 
-_bases = iter(range(10000 + (os.getpid() % 20) * 1000, 32000, 200))
+_BASES = range(10000, 32000, 200)  # below the kernel's ephemeral range, away from 3000-4099
+_next_base = itertools.count(os.getpid() % len(_BASES))
 
 
 def _free_base() -> int:
-    """Port bases for side-by-side workspaces, away from the documented 3000 and 4000 ranges."""
-    return next(_bases)
+    """Port bases for side-by-side workspaces: all 110 of them, from a per-process start, wrapping
+    around (a base still busy is no error: wtdock probes and moves on)."""
+    return _BASES[next(_next_base) % len(_BASES)]
 
 
 @pytest.fixture

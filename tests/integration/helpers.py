@@ -64,7 +64,7 @@ def reference_config(name: str, base: int = 3000) -> dict[str, Any]:
                 "port": 8000,
                 "host_ports": f"{base + 1}-{base + 99}",
                 "environment": {"API_URL": "{{ services.api.internal_url }}"},
-                "healthcheck": {"test": HEALTH},
+                "healthcheck": {"test": list(HEALTH)},
             },
             "api": {
                 "repo": "api",
@@ -74,7 +74,7 @@ def reference_config(name: str, base: int = 3000) -> dict[str, Any]:
                 "host_ports": f"{base + 1001}-{base + 1099}",
                 "shared": {"host_port": base},
                 "uses": ["postgres", "redis", "events"],
-                "healthcheck": {"test": HEALTH},
+                "healthcheck": {"test": list(HEALTH)},
             },
         },
     }

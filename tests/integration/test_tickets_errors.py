@@ -165,7 +165,8 @@ def test_a_failed_start_undoes_what_it_made(
 
     result = ws.cli("up", "u1", "--from", "api=feat/endpoint", code=5)
     assert "undone: worktree " in result.stderr
-    assert one_error_line(result).startswith(f"docker compose up failed for {ws.name}-u1: ")
+    assert one_error_line(result).startswith(f"{ws.name}-u1: an image could not be pulled: ")
+    assert "WTDOCK_IMAGE_" in result.stderr  # the hint names the overrides
     assert snapshot(ws, engine) == before
     assert not ws.worktree("u1", "front").parent.exists()
     assert engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={ws.name}-u1"}) == []
