@@ -178,6 +178,31 @@ def find_worktree(repo: Path, path: Path) -> Worktree | None:
     return next((w for w in worktrees(repo) if w.path.resolve() == real), None)
 
 
+MARKER = "wtdock-workspace"
+
+
+def mark_worktree(path: Path, config_file: Path) -> None:
+    """Note the workspace in the worktree's private git dir (``.git/worktrees/<id>/``): git ignores
+    it there, it goes with the worktree, and it leads `wtdock env` back from anywhere inside."""
+    git_dir = Path(run(path, "rev-parse", "--absolute-git-dir").strip())
+    (git_dir / MARKER).write_text(f"{config_file}\n", encoding="utf-8")
+
+
+def unmark_worktree(path: Path) -> None:
+    git_dir = Path(run(path, "rev-parse", "--absolute-git-dir").strip())
+    (git_dir / MARKER).unlink(missing_ok=True)
+
+
+def marked_workspace(start: Path) -> Path | None:
+    """The config file noted in the worktree holding ``start``, if any."""
+    try:
+        git_dir = Path(run(start, "rev-parse", "--absolute-git-dir").strip())
+    except GitError:
+        return None
+    marker = git_dir / MARKER
+    return Path(marker.read_text(encoding="utf-8").strip()) if marker.is_file() else None
+
+
 def head_commit(path: Path) -> str:
     return run(path, "rev-parse", "--verify", "HEAD").strip()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wtdock.config import Config, find_config, load_config
 from wtdock.config.model import DEFAULT_IMAGES
+from wtdock.errors import ConfigError
 
 STATE_DIR = ".wtdock"
 
@@ -22,7 +23,18 @@ class Workspace:
 
     @classmethod
     def load(cls, start: Path | None = None, explicit: str | None = None) -> Workspace:
-        path = find_config(start or Path.cwd(), explicit)
+        where = start or Path.cwd()
+        try:
+            path = find_config(where, explicit)
+        except ConfigError:
+            # A ticket's worktree outside the workspace folder (adopted, or `worktrees:` elsewhere)
+            # carries a note of its workspace.
+            from wtdock import gitops
+
+            noted = None if explicit else gitops.marked_workspace(where)
+            if noted is None or not noted.is_file():
+                raise
+            path = noted
         return cls(config_file=path, config=load_config(path))
 
     @property

@@ -207,3 +207,29 @@ def test_a_stray_compose_project_name_cannot_hijack_a_ticket(
     ws.cli("down", "h1")
     assert project_containers(engine, project) == []
     assert project_containers(engine, "hijacked") == []
+
+
+def test_env_finds_its_ticket_from_worktrees_outside_the_workspace(
+    make_workspace: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+
+    def worktrees_elsewhere(config: dict[str, Any]) -> None:
+        config["worktrees"] = str(elsewhere)
+
+    ws = make_workspace("far", edit=worktrees_elsewhere)
+    ws.cli("up", "f1")
+    front = elsewhere / "f1" / "front"
+    assert (front / "server.py").is_file()
+    here = in_folder(ws, front, "env", "--dotenv")
+    assert here.returncode == 0, here.stderr
+    assert "WTDOCK_TICKET=f1" in here.stdout.splitlines()
+
+    # An adopted worktree, made by another tool outside the workspace, leads back too; after
+    # `down` it carries no note of wtdock any more.
+    adopted = tmp_path / "agent-api"
+    git(ws.root / "api", "worktree", "add", "-q", "-b", "agent-1", str(adopted), "main")
+    ws.cli("up", "f2", "--worktree", f"api={adopted}")
+    assert "WTDOCK_TICKET=f2" in in_folder(ws, adopted, "env", "--dotenv").stdout.splitlines()
+    ws.cli("down", "f2")
+    assert in_folder(ws, adopted, "env").returncode == 2

@@ -117,6 +117,8 @@ def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: 
         path = Path(rec.path)
         repo_path = Path(rec.repo_path)
         if not rec.created_worktree:
+            if path.is_dir():
+                gitops.unmark_worktree(path)
             result.kept.append(f"{repo}: adopted worktree {path} (not wtdock's to remove)")
         elif keep:
             with contextlib.suppress(GitError):

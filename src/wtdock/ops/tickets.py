@@ -276,6 +276,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             if step.start_point is not None:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
+        gitops.mark_worktree(step.path, ws.config_file)
         with ctx.registry.update() as state:
             record = state.tickets[record.slug]
             record.repos[step.repo] = RepoRecord(
