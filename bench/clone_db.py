@@ -36,7 +36,7 @@ def timed(action: Callable[[], object]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100, help="size of the template database")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("WTDOCK_IMAGE_POSTGRES", "wtdock-standin/postgres:16")
 
@@ -76,13 +76,15 @@ def run(ctx: Context, mb: int, repeat: int) -> None:
         if code != 0:
             raise SystemExit(f"pg_dump | psql failed: {out}")
 
-    clones, baselines = [], []
+    clones, baselines, trips = [], [], []
     for i in range(repeat):  # interleaved, so machine noise hits both alike
         clones.append(timed(lambda i=i: clone(i)))
         baselines.append(timed(lambda i=i: dump_restore(i)))
+        trips.append(timed(lambda: pg.run("SELECT 1")))
     clone_s, base_s = statistics.median(clones), statistics.median(baselines)
     print(f"template database: {made.template}, {size_mb:.0f} MB, {repeat} runs each, medians:")
     print(f"  clone from template (CREATE DATABASE ... TEMPLATE): {clone_s:7.3f} s")
+    print(f"    of which psql's round trip through docker exec:   {statistics.median(trips):7.3f} s")
     print(f"  pg_dump | psql of the same data (baseline):         {base_s:7.3f} s")
     print(f"  clone takes {clone_s / base_s:.3f} of the baseline's time ({base_s / clone_s:.0f}x faster)")
 

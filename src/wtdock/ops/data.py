@@ -210,7 +210,7 @@ def release_redis(ctx: Context, number: int | None) -> str | None:
     code, out = engine.exec_in(found[0].id, ["redis-cli", "-n", str(number), "FLUSHDB"])
     if code != 0:
         raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {out.strip()}")
-    return f"Redis database {number} (emptied)"
+    return f"Redis database {number} (emptied for the next ticket)"
 
 
 def reset(ctx: Context, record: TicketRecord) -> str:

@@ -358,7 +358,9 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
         _record_hash(ctx, record.slug, digest)
-        return "started" if reason == "first start" else f"updated ({reason})"
+        if reason in ("first start", "containers are gone"):
+            return "started"
+        return "resumed" if reason.startswith("not running") else f"updated ({reason})"
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
 
 
