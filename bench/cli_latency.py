@@ -28,7 +28,8 @@ from ruamel.yaml import YAML
 
 # The test suite's tiny repos and reference config, from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.integration.helpers import STANDIN_IMAGES, make_repo, reference_config
+from tests.integration.helpers import STANDIN_IMAGES, make_repo
+from tests.reference import reference_config
 
 WTDOCK = [sys.executable, "-m", "wtdock"]
 

@@ -14,7 +14,8 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.helpers import RUNTIME_IMAGE, STANDIN_IMAGES, Sandbox, make_repo, reference_config
+from tests.integration.helpers import STANDIN_IMAGES, Sandbox, make_repo
+from tests.reference import RUNTIME_IMAGE, reference_config
 
 RUN_ID = f"wt{secrets.token_hex(3)}"
 LABEL = "dev.wtdock.workspace"

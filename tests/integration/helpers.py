@@ -21,13 +21,11 @@ from typer.testing import CliRunner, Result
 from wtdock.cli.app import app
 
 APPS = Path(__file__).parent / "apps"
-RUNTIME_IMAGE = "wtdock-standin/runtime:1"
 STANDIN_IMAGES = {
     "WTDOCK_IMAGE_POSTGRES": "wtdock-standin/postgres:16",
     "WTDOCK_IMAGE_REDIS": "wtdock-standin/redis:7",
     "WTDOCK_IMAGE_NATS": "wtdock-standin/nats:2.10",
 }
-HEALTH = ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -48,36 +46,6 @@ def make_repo(path: Path, server: str, label: str, branches: dict[str, str]) -> 
         (path / "branch.txt").write_text(f"{text}\n")
         git(path, "commit", "-qam", f"work on {branch}")
     git(path, "checkout", "-q", "main")
-
-
-def reference_config(name: str, base: int = 3000) -> dict[str, Any]:
-    """The reference workspace: a front-end always per ticket, an API shared unless branched.
-    ``base`` shifts every port so tests can run side by side (3000 gives the documented ports)."""
-    return {
-        "name": name,
-        "repos": {"front": {"path": "front"}, "api": {"path": "api"}},
-        "services": {
-            "front": {
-                "repo": "front",
-                "image": RUNTIME_IMAGE,
-                "command": ["python3", "server.py"],
-                "port": 8000,
-                "host_ports": f"{base + 1}-{base + 99}",
-                "environment": {"API_URL": "{{ services.api.internal_url }}"},
-                "healthcheck": {"test": list(HEALTH)},
-            },
-            "api": {
-                "repo": "api",
-                "image": RUNTIME_IMAGE,
-                "command": ["python3", "server.py"],
-                "port": 8000,
-                "host_ports": f"{base + 1001}-{base + 1099}",
-                "shared": {"host_port": base},
-                "uses": ["postgres", "redis", "events"],
-                "healthcheck": {"test": list(HEALTH)},
-            },
-        },
-    }
 
 
 @dataclass

@@ -14,7 +14,8 @@ import docker
 import psycopg2
 from typer.testing import CliRunner
 
-from tests.integration.helpers import RUNTIME_IMAGE, Sandbox
+from tests.integration.helpers import Sandbox
+from tests.reference import RUNTIME_IMAGE
 from wtdock.cli.app import app
 
 WS_LABEL = "dev.wtdock.workspace"

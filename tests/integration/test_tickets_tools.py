@@ -15,7 +15,8 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.helpers import RUNTIME_IMAGE, Sandbox, git, http_get
+from tests.integration.helpers import Sandbox, git, http_get
+from tests.reference import RUNTIME_IMAGE
 
 PROJECT_LABEL = "com.docker.compose.project"
 

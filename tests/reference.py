@@ -1,0 +1,39 @@
+"""The reference workspace both suites use: a front-end run by every ticket, an API shared unless a
+ticket branches it (the README's example)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RUNTIME_IMAGE = "wtdock-standin/runtime:1"
+HEALTH = ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"]
+
+
+def reference_config(name: str = "demo", base: int = 3000) -> dict[str, Any]:
+    """The reference workspace: a front-end always per ticket, an API shared unless branched.
+    ``base`` shifts every port so tests can run side by side (3000 gives the documented ports)."""
+    return {
+        "name": name,
+        "repos": {"front": {"path": "front"}, "api": {"path": "api"}},
+        "services": {
+            "front": {
+                "repo": "front",
+                "image": RUNTIME_IMAGE,
+                "command": ["python3", "server.py"],
+                "port": 8000,
+                "host_ports": f"{base + 1}-{base + 99}",
+                "environment": {"API_URL": "{{ services.api.internal_url }}"},
+                "healthcheck": {"test": list(HEALTH)},
+            },
+            "api": {
+                "repo": "api",
+                "image": RUNTIME_IMAGE,
+                "command": ["python3", "server.py"],
+                "port": 8000,
+                "host_ports": f"{base + 1001}-{base + 1099}",
+                "shared": {"host_port": base},
+                "uses": ["postgres", "redis", "events"],
+                "healthcheck": {"test": list(HEALTH)},
+            },
+        },
+    }
