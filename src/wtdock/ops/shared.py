@@ -10,8 +10,18 @@ from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import RefusedError, UnavailableError
 from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
+from wtdock.ops.views import outcome, start_reason
 from wtdock.plan import shared as shared_plan
 from wtdock.plan.compose import display_host, labels
+from wtdock.plan.connections import (
+    SHARED_PREFIX,
+    DataSpace,
+    connection_env,
+    events_url,
+    host_addresses,
+    postgres_url,
+    redis_url,
+)
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
 from wtdock.registry import State, write_atomic
 from wtdock.workspace import Workspace
@@ -55,11 +65,10 @@ def shared_up(ctx: Context) -> SharedStatus:
             ours = {p for c in running for p in c.published}
             plan, text = _render(ctx, ours, avoid)
             digest = hashlib.sha256(text.encode()).hexdigest()
-            recorded = ctx.registry.read().shared.rendered_hash
-            up = {c.service for c in running if c.up}
-            if digest == recorded and set(plan.compose["services"]) <= up:
+            reason = start_reason(running, plan.compose["services"], digest, ctx.registry.read().shared.rendered_hash)
+            if reason is None:
                 return shared_status(ctx, action="already up")
-            ctx.say(f"shared: {_reason(running, up, plan, digest, recorded)}; starting {plan.project}")
+            ctx.say(f"shared: {reason}; starting {plan.project}")
             try:
                 engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout)
             except engine.PortConflictError as err:
@@ -68,7 +77,7 @@ def shared_up(ctx: Context) -> SharedStatus:
                 continue
             with ctx.registry.update() as state:
                 state.shared.rendered_hash = digest
-            return shared_status(ctx, action="started")
+            return shared_status(ctx, action=outcome(reason))
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
 
 
@@ -78,16 +87,6 @@ def render_shared(ctx: Context) -> Path:
     with ctx.lock("shared"):
         _render(ctx, set(ctx.registry.read().shared.ports.values()), set())
     return compose_file(ctx.ws)
-
-
-def _reason(running: list[engine.ContainerInfo], up: set[str], plan: ProjectPlan, digest: str,
-            recorded: str | None) -> str:
-    if not running:
-        return "first start"
-    if digest != recorded:
-        return "the compose file changed"
-    missing = sorted(set(plan.compose["services"]) - up)
-    return f"not running or not healthy: {', '.join(missing)}"
 
 
 def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan, str]:
@@ -165,7 +164,7 @@ def shared_status(ctx: Context, action: str = "") -> SharedStatus:
                 state=container.state if container else "missing",
                 health=container.health if container else None,
                 host_port=port,
-                url=host_url(ws, name, host, port, password=None) if port else None,
+                url=host_url(ws, name, host, port) if port else None,
                 branch=_live_branch(ws, name),
             )
         )
@@ -178,28 +177,27 @@ def _live_branch(ws: Workspace, name: str) -> str | None:
     return gitops.current_branch(ws.repo_path(svc.repo)) if svc is not None else None
 
 
-def host_url(ws: Workspace, name: str, host: str, port: int, password: str | None) -> str:
-    """How a tool on the host reaches a shared service (the password only when asked for)."""
-    pg = ws.config.shared.postgres
-    secret = f":{password}" if password else ""
-    return {
-        "postgres": f"postgresql://{pg.user}{secret}@{host}:{port}/{pg.database}",
-        "redis": f"redis://{host}:{port}",
-        "nats": f"nats://{host}:{port}",
-        "redpanda": f"{host}:{port}",
-    }.get(name, f"http://{host}:{port}")
+def host_url(ws: Workspace, name: str, host: str, port: int) -> str:
+    """How a tool on the host reaches a shared service (no password: for display)."""
+    config, address = ws.config, f"{host}:{port}"
+    if name == "postgres":
+        return postgres_url(config, None, address, config.shared.postgres.database)
+    if name == "redis":
+        return redis_url(address, None)
+    if name in ("nats", "redpanda"):
+        return events_url(config, address)
+    return f"http://{address}"
 
 
 def shared_env(ctx: Context) -> dict[str, str]:
-    """Connection URLs for host tools (psql, redis-cli, a Kafka client), password included."""
+    """Connection settings for host tools (psql, redis-cli, a Kafka client), password included:
+    the base database, Redis 0 and the shared event prefix, as the shared instances use them."""
     ws = ctx.ws
     state = ctx.registry.read()
     host = display_host(ws.config.bind)
-    names = {"postgres": "DATABASE_URL", "redis": "REDIS_URL", "nats": "NATS_URL", "redpanda": "KAFKA_BROKERS"}
-    env: dict[str, str] = {}
-    for key in shared_plan.infra_services(ws):
-        if port := state.shared.ports.get(key):
-            env[names[key]] = host_url(ws, key, host, port, password=postgres_password(ctx))
+    space = DataSpace(ws.config.shared.postgres.database, 0, SHARED_PREFIX)
+    at = host_addresses(ws.config, host, state.shared.ports)
+    env = connection_env(ws.config, ("postgres", "redis", "events"), space, postgres_password(ctx), at)
     for name in shared_plan.shared_instances(ws):
         if port := state.shared.ports.get(name):
             env[f"{name.upper().replace('-', '_')}_URL"] = f"http://{host}:{port}"

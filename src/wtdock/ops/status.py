@@ -9,8 +9,8 @@ from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.teardown import find_record
 from wtdock.ops.views import TicketView, ticket_view, workspace_containers
-from wtdock.plan import connections
 from wtdock.plan.compose import display_host
+from wtdock.plan.connections import SHARED_PREFIX, DataSpace, connection_env, host_addresses
 from wtdock.registry import TicketRecord
 
 
@@ -57,22 +57,8 @@ def host_env(ctx: Context, ticket: TicketView) -> dict[str, str]:
             env[f"{key}_URL"] = svc.url
         if svc.internal_url:
             env[f"{key}_INTERNAL_URL"] = svc.internal_url
-    shared_ports = state.shared.ports
-    if "postgres" in shared_ports:
-        pg = ws.config.shared.postgres
-        database = ticket.database or pg.database
-        env["DATABASE_URL"] = (
-            f"postgresql://{pg.user}:{postgres_password(ctx)}@{host}:{shared_ports['postgres']}/{database}"
-        )
-    if "redis" in shared_ports:
-        env["REDIS_URL"] = f"redis://{host}:{shared_ports['redis']}/{ticket.redis_db or 0}"
-    engine_key = ws.config.shared.events.engine
-    if engine_key in shared_ports:
-        prefix = ticket.events_prefix or connections.SHARED_PREFIX
-        if engine_key == "nats":
-            env |= {"NATS_URL": f"nats://{host}:{shared_ports['nats']}", "EVENTS_PREFIX": prefix,
-                    "EVENTS_STREAM": prefix}
-        else:
-            env |= {"KAFKA_BROKERS": f"{host}:{shared_ports[engine_key]}", "KAFKA_TOPIC_PREFIX": f"{prefix}.",
-                    "KAFKA_CONSUMER_GROUP": prefix}
+    base = ws.config.shared.postgres.database
+    space = DataSpace(ticket.database or base, ticket.redis_db or 0, ticket.events_prefix or SHARED_PREFIX)
+    at = host_addresses(ws.config, host, state.shared.ports)
+    env |= connection_env(ws.config, ("postgres", "redis", "events"), space, postgres_password(ctx), at)
     return env

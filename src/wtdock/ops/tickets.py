@@ -16,7 +16,7 @@ from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
-from wtdock.ops.views import TicketView, allocations, ticket_view, workspace_containers
+from wtdock.ops.views import TicketView, allocations, outcome, start_reason, ticket_view, workspace_containers
 from wtdock.plan.connections import database_name
 from wtdock.plan.model import ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
@@ -333,10 +333,9 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
-        up = {c.service for c in running if c.up}
-        if digest == record.rendered_hash and set(plan.compose["services"]) <= up:
+        reason = start_reason(running, plan.compose["services"], digest, record.rendered_hash)
+        if reason is None:
             return "already running"
-        reason = _reason(running, up, plan, digest, record.rendered_hash)
         ctx.say(f"{record.name}: {reason}; starting {project}")
         if created:
             undo.push(f"containers of {project}", lambda: engine.compose_down(project, file, volumes=True))
@@ -358,19 +357,8 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
         _record_hash(ctx, record.slug, digest)
-        if reason in ("first start", "containers are gone"):
-            return "started"
-        return "resumed" if reason.startswith("not running") else f"updated ({reason})"
+        return outcome(reason)
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
-
-
-def _reason(running: list[engine.ContainerInfo], up: set[str], plan: ProjectPlan, digest: str,
-            recorded: str | None) -> str:
-    if not running:
-        return "first start" if recorded is None else "containers are gone"
-    if digest != recorded:
-        return "the compose file changed"
-    return f"not running or not healthy: {', '.join(sorted(set(plan.compose['services']) - up))}"
 
 
 def _record_hash(ctx: Context, slug: str, digest: str) -> None:

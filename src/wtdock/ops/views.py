@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,3 +118,24 @@ def _status(services: Sequence[ServiceView], repos: Sequence[RepoView]) -> str:
     if own and running == len(own):
         return "running"
     return "stopped" if running == 0 else "partial"
+
+
+def start_reason(
+    running: Sequence[engine.ContainerInfo], services: Iterable[str], digest: str, recorded: str | None
+) -> str | None:
+    """Why a project must be (re)started, or None when it runs healthy from the same file."""
+    missing = sorted(set(services) - {c.service for c in running if c.up})
+    if digest == recorded and not missing:
+        return None
+    if not running:
+        return "first start" if recorded is None else "containers are gone"
+    if digest != recorded:
+        return "the compose file changed"
+    return f"not running or not healthy: {', '.join(missing)}"
+
+
+def outcome(reason: str) -> str:
+    """What starting for ``reason`` did, in the words `up` prints."""
+    if reason in ("first start", "containers are gone"):
+        return "started"
+    return "resumed" if reason.startswith("not running") else f"updated ({reason})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from wtdock.config.model import Config, ServiceConfig
@@ -36,55 +37,77 @@ def template_database(config: Config) -> str:
     return f"{config.shared.postgres.database}_template"
 
 
-def events_host(config: Config) -> str:
-    return config.shared.events.engine
+@dataclass(frozen=True)
+class Addresses:
+    """Where the shared servers answer (``host:port``): on the workspace network, or on the host."""
+
+    postgres: str | None
+    redis: str | None
+    events: str | None
 
 
-def postgres_url(config: Config, password: str, database: str) -> str:
-    pg = config.shared.postgres
-    return f"postgresql://{pg.user}:{password}@{POSTGRES_HOST}:5432/{database}"
+def network_addresses(config: Config) -> Addresses:
+    """As containers on the workspace network reach them, by service name."""
+    events = {"nats": "nats:4222", "redpanda": "redpanda:9092"}.get(config.shared.events.engine)
+    return Addresses(f"{POSTGRES_HOST}:5432", f"{REDIS_HOST}:6379", events)
 
 
-def redis_url(db: int) -> str:
-    return f"redis://{REDIS_HOST}:6379/{db}"
+def host_addresses(config: Config, host: str, ports: Mapping[str, int]) -> Addresses:
+    """As tools on the host reach them, on the ports the shared project publishes (None: not up)."""
+
+    def at(key: str) -> str | None:
+        return f"{host}:{ports[key]}" if key in ports else None
+
+    return Addresses(at("postgres"), at("redis"), at(config.shared.events.engine))
 
 
-def events_url(config: Config) -> str:
-    if config.shared.events.engine == "nats":
-        return "nats://nats:4222"
-    return "redpanda:9092"
+def postgres_url(config: Config, password: str | None, address: str, database: str) -> str:
+    secret = f":{password}" if password else ""
+    return f"postgresql://{config.shared.postgres.user}{secret}@{address}/{database}"
 
 
-def connection_env(config: Config, service: ServiceConfig, space: DataSpace, password: str) -> dict[str, str]:
-    """The variables injected into a service for each shared service it ``uses``, renamed per
-    ``env_names`` (a name mapped to null is left out)."""
+def redis_url(address: str, db: int | None) -> str:
+    return f"redis://{address}" + (f"/{db}" if db is not None else "")
+
+
+def events_url(config: Config, address: str) -> str:
+    return f"nats://{address}" if config.shared.events.engine == "nats" else address
+
+
+def connection_env(
+    config: Config, uses: Collection[str], space: DataSpace, password: str, at: Addresses
+) -> dict[str, str]:
+    """The connection settings of each shared service in ``uses`` that has an address, for one
+    data space: what wtdock injects into containers, and what `wtdock env` gives host tools."""
     env: dict[str, str] = {}
-    if "postgres" in service.uses:
+    if "postgres" in uses and at.postgres:
+        host, _, port = at.postgres.rpartition(":")
         env |= {
-            "DATABASE_URL": postgres_url(config, password, space.database),
-            "PGHOST": POSTGRES_HOST,
-            "PGPORT": "5432",
+            "DATABASE_URL": postgres_url(config, password, at.postgres, space.database),
+            "PGHOST": host,
+            "PGPORT": port,
             "PGUSER": config.shared.postgres.user,
             "PGPASSWORD": password,
             "PGDATABASE": space.database,
         }
-    if "redis" in service.uses:
-        env["REDIS_URL"] = redis_url(space.redis_db)
-    if "events" in service.uses:
-        env |= _events_env(config, space.events_prefix)
-    renamed: dict[str, str] = {}
+    if "redis" in uses and at.redis:
+        env["REDIS_URL"] = redis_url(at.redis, space.redis_db)
+    if "events" in uses and at.events:
+        env |= _events_env(config, events_url(config, at.events), space.events_prefix)
+    return env
+
+
+def renamed(env: Mapping[str, str], service: ServiceConfig) -> dict[str, str]:
+    """``env`` with the service's ``env_names`` applied (a name mapped to null is left out)."""
+    out: dict[str, str] = {}
     for name, value in env.items():
         target = service.env_names.get(name, name)
         if target:
-            renamed[target] = value
-    return renamed
+            out[target] = value
+    return out
 
 
-def _events_env(config: Config, prefix: str) -> dict[str, str]:
+def _events_env(config: Config, url: str, prefix: str) -> dict[str, str]:
     if config.shared.events.engine == "nats":
-        return {"NATS_URL": events_url(config), "EVENTS_PREFIX": prefix, "EVENTS_STREAM": prefix}
-    return {
-        "KAFKA_BROKERS": events_url(config),
-        "KAFKA_TOPIC_PREFIX": f"{prefix}.",
-        "KAFKA_CONSUMER_GROUP": prefix,
-    }
+        return {"NATS_URL": url, "EVENTS_PREFIX": prefix, "EVENTS_STREAM": prefix}
+    return {"KAFKA_BROKERS": url, "KAFKA_TOPIC_PREFIX": f"{prefix}.", "KAFKA_CONSUMER_GROUP": prefix}

@@ -8,15 +8,14 @@ from wtdock.config.model import Config
 from wtdock.config.refs import refs_in, substitute
 from wtdock.plan.compose import display_host, env_value
 from wtdock.plan.connections import (
-    POSTGRES_HOST,
-    REDIS_HOST,
     SHARED_PREFIX,
     DataSpace,
     connection_env,
-    events_host,
     events_url,
+    network_addresses,
     postgres_url,
     redis_url,
+    renamed,
 )
 from wtdock.plan.model import Endpoint, SharedAllocations, TicketAllocations
 
@@ -51,6 +50,7 @@ class Wiring:
         self.ticket = ticket
         self.dedicated = frozenset(dedicated_services(config, ticket.checkouts) if ticket else ())
         self.host = display_host(config.bind)
+        self.network = network_addresses(config)
 
     def endpoint(self, name: str) -> Endpoint:
         svc = self.config.services[name]
@@ -86,7 +86,10 @@ class Wiring:
     def environment(self, name: str) -> dict[str, str]:
         """Injected connection settings, then the service's own ``environment`` (which wins)."""
         svc = self.config.services[name]
-        env = connection_env(self.config, svc, self.data_space(name), self.shared.postgres_password)
+        settings = connection_env(
+            self.config, svc.uses, self.data_space(name), self.shared.postgres_password, self.network
+        )
+        env = renamed(settings, svc)
         for key, value in svc.environment.items():
             env[key] = substitute(env_value(value), lambda ref: self.resolve(ref, name))
         return env
@@ -134,21 +137,20 @@ class Wiring:
         return values[field]
 
     def _shared_field(self, which: str, field: str, space: DataSpace) -> str:
-        pg = self.config.shared.postgres
+        address: str | None = getattr(self.network, which)
+        if address is None:  # that shared service is disabled
+            return ""
+        host, _, port = address.rpartition(":")
+        if which == "postgres":
+            url = postgres_url(self.config, self.shared.postgres_password, address, space.database)
+        else:
+            url = redis_url(address, space.redis_db) if which == "redis" else events_url(self.config, address)
         values = {
-            "postgres": {
-                "url": postgres_url(self.config, self.shared.postgres_password, space.database),
-                "host": POSTGRES_HOST,
-                "port": "5432",
-                "user": pg.user,
-                "password": self.shared.postgres_password,
-                "database": space.database,
-            },
-            "redis": {"url": redis_url(space.redis_db), "host": REDIS_HOST, "port": "6379"},
-            "events": {
-                "url": events_url(self.config),
-                "host": events_host(self.config),
-                "port": "4222" if self.config.shared.events.engine == "nats" else "9092",
-            },
+            "url": url,
+            "host": host,
+            "port": port,
+            "user": self.config.shared.postgres.user,
+            "password": self.shared.postgres_password,
+            "database": space.database,
         }
-        return values[which][field]
+        return values[field]
