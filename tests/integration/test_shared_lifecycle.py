@@ -65,7 +65,7 @@ def test_up_is_healthy_labelled_idempotent_and_works_by_hand(
     ws = make_workspace("up")
     first = ws.cli("shared", "up")
     lines = first.stdout.splitlines()
-    assert lines[0] == f"shared services of {ws.name}: started (project {ws.name}-shared)"
+    assert lines[0] == f"shared services of {ws.name}: started (project {ws.name}-shared, network {ws.name}-net)"
     services = status(ws)
     assert list(services) == [*INFRA, "api"]
     ports = {name: s["host_port"] for name, s in services.items()}
@@ -87,7 +87,9 @@ def test_up_is_healthy_labelled_idempotent_and_works_by_hand(
         assert [(b["HostIp"], b["HostPort"]) for b in next(iter(bindings.values()))] == [("127.0.0.1", str(port))]
 
     again = ws.cli("shared", "up")
-    assert again.stdout.splitlines()[0] == f"shared services of {ws.name}: already up (project {ws.name}-shared)"
+    assert again.stdout.splitlines()[0] == (
+        f"shared services of {ws.name}: already up (project {ws.name}-shared, network {ws.name}-net)"
+    )
     assert "starting" not in again.stderr
     assert {n: c.id for n, c in containers(engine, f"{ws.name}-shared").items()} == {n: c.id for n, c in made.items()}
 

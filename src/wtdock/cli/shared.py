@@ -16,8 +16,8 @@ app = typer.Typer(help="The shared services every ticket uses.", no_args_is_help
 
 
 def _show(status: SharedStatus) -> None:
-    if status.action:
-        echo(f"shared services of {status.workspace}: {status.action} (project {status.project})")
+    action = f": {status.action}" if status.action else ""
+    echo(f"shared services of {status.workspace}{action} (project {status.project}, network {status.network})")
     rows = [
         [s.name, s.state + (f" ({s.health})" if s.health else ""), s.url or "-", f"[{s.branch}]" if s.branch else ""]
         for s in status.services
