@@ -171,19 +171,6 @@ def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
     _run_compose(project, file, lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
 
 
-def compose_config(project: str, file: Path) -> dict[str, Any]:
-    """``docker compose config``: Compose's own validation of a rendered file."""
-    result: dict[str, Any] = {}
-    _run_compose(project, file, lambda c: result.update(c.compose.config(return_json=True)))
-    return result
-
-
-def compose_logs(project: str, file: Path, services: Sequence[str] = ()) -> str:
-    out: list[str] = []
-    _run_compose(project, file, lambda c: out.append(c.compose.logs(list(services) or None)))
-    return out[0] if out else ""
-
-
 def _run_compose(project: str, file: Path, action: Any) -> None:
     from python_on_whales import DockerException
 

@@ -7,7 +7,6 @@ import errno
 import socket
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from wtdock.errors import UnavailableError
 
@@ -47,15 +46,6 @@ def first_free(
         if port not in held and is_free(port):
             return port
     return None
-
-
-def ephemeral_range() -> tuple[int, int] | None:
-    """The kernel's range for outgoing connections, where a port free now may be taken any time."""
-    try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="ascii").split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wtdock.errors import StateError, UnavailableError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 LOCK_TIMEOUT = 120.0
 
 
@@ -65,7 +65,7 @@ class SharedRecord(Record):
 
 
 class State(Record):
-    version: Literal[1] = 1
+    version: Literal[1] = SCHEMA_VERSION
     tickets: dict[str, TicketRecord] = {}
     shared: SharedRecord = SharedRecord()
     databases: dict[str, DatabaseRecord] = {}
