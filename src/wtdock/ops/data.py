@@ -42,20 +42,21 @@ def literal(name: str) -> str:
     return f"'{_checked(name)}'"
 
 
+def running_shared(ctx: Context, service: str) -> str | None:
+    """The id of the workspace's running shared ``service`` container, if there is one."""
+    labels = (f"{LABEL_WORKSPACE}={ctx.ws.name}", f"{LABEL_ROLE}=shared", f"{LABEL_SERVICE}={service}")
+    return next((c.id for c in engine.containers(*labels) if c.state == "running"), None)
+
+
 class Postgres:
     """The workspace's running shared Postgres, driven with psql inside its container."""
 
     def __init__(self, ctx: Context) -> None:
-        ws = ctx.ws
-        found = [
-            c for c in engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=shared",
-                                         f"{LABEL_SERVICE}=postgres")
-            if c.state == "running"
-        ]
-        if not found:
-            raise UnavailableError(f"the shared Postgres of {ws.name} is not running", hint="wtdock shared up")
-        self.container = found[0].id
-        self.user = ws.config.shared.postgres.user
+        container = running_shared(ctx, "postgres")
+        if container is None:
+            raise UnavailableError(f"the shared Postgres of {ctx.ws.name} is not running", hint="wtdock shared up")
+        self.container = container
+        self.user = ctx.ws.config.shared.postgres.user
 
     def run(self, *statements: str, database: str = "postgres") -> str:
         """Each statement on its own (CREATE DATABASE cannot run inside a transaction block)."""
@@ -202,12 +203,10 @@ def release_redis(ctx: Context, number: int | None) -> str | None:
     number starts clean."""
     if number is None or number == 0:
         return None
-    ws = ctx.ws
-    found = [c for c in engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=shared",
-                                          f"{LABEL_SERVICE}=redis") if c.state == "running"]
-    if not found:
+    container = running_shared(ctx, "redis")
+    if container is None:
         return None
-    code, out = engine.exec_in(found[0].id, ["redis-cli", "-n", str(number), "FLUSHDB"])
+    code, out = engine.exec_in(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
     if code != 0:
         raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {out.strip()}")
     return f"Redis database {number} (emptied for the next ticket)"
