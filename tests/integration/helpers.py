@@ -32,6 +32,22 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+def run_wtdock(
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`wtdock ARGS` in its own process, to the end: for what must not run in-process (no engine,
+    a different folder, output written by child processes)."""
+    return subprocess.run(
+        [sys.executable, "-m", "wtdock", *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def make_repo(path: Path, server: str, label: str, branches: dict[str, str]) -> None:
     """A repo whose branch.txt says which branch it is: `main`, plus one commit per extra branch."""
     path.mkdir(parents=True)

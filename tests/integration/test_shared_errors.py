@@ -3,10 +3,7 @@ traceback; a default host port that is taken moves to the next free one."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +13,7 @@ import docker
 import pytest
 
 from tests.integration.conftest import RUN_ID
-from tests.integration.helpers import STANDIN_IMAGES, Sandbox
+from tests.integration.helpers import STANDIN_IMAGES, Sandbox, run_wtdock
 
 NO_ENGINE = "unix:///tmp/nonexistent.sock"
 
@@ -61,15 +58,7 @@ def bare_workspace(root: Path, config: str) -> Sandbox:
 @pytest.mark.parametrize("command", ["up", "status", "down"])
 def test_shared_commands_with_the_engine_stopped(tmp_path: Path, command: str) -> None:
     ws = bare_workspace(tmp_path, "")
-    env = {**os.environ, **ws.env, "DOCKER_HOST": NO_ENGINE}
-    result = subprocess.run(
-        [sys.executable, "-m", "wtdock", "-w", str(ws.root), "shared", command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_wtdock("-w", str(ws.root), "shared", command, env={**ws.env, "DOCKER_HOST": NO_ENGINE})
     assert result.returncode == 5
     assert error_lines(result.stderr) == [f"wtdock: error: the Docker engine does not answer at {NO_ENGINE}"]
     assert "hint: " in result.stderr

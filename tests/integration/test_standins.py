@@ -4,9 +4,6 @@ compose snippets wtdock renders, and `wtdock doctor` tells a ready machine from 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,7 @@ import nats
 import psycopg2
 import redis
 
-from tests.integration.helpers import STANDIN_IMAGES, Sandbox
+from tests.integration.helpers import STANDIN_IMAGES, Sandbox, run_wtdock
 
 NO_ENGINE = "unix:///tmp/nonexistent.sock"
 
@@ -87,16 +84,7 @@ def test_standins_honour_their_contracts_and_doctor_says_ok(
 
 
 def test_doctor_without_engine_says_so_in_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "DOCKER_HOST": NO_ENGINE}
-    result = subprocess.run(
-        [sys.executable, "-m", "wtdock", "doctor"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_wtdock("doctor", env={"DOCKER_HOST": NO_ENGINE}, cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stdout.splitlines()

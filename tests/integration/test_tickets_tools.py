@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.helpers import Sandbox, git, http_get
+from tests.integration.helpers import Sandbox, git, http_get, run_wtdock
 from tests.reference import RUNTIME_IMAGE
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -30,15 +29,7 @@ def finish(ws: Sandbox, *args: str, timeout: float = 120) -> subprocess.Complete
 
 def in_folder(ws: Sandbox, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """wtdock run the way a user runs it inside a worktree: no --workspace, found from the folder."""
-    return subprocess.run(
-        [sys.executable, "-m", "wtdock", *args],
-        cwd=cwd,
-        env={**os.environ, **ws.env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_wtdock(*args, env=ws.env, cwd=cwd, timeout=60)
 
 
 def rows(table: str) -> list[str]:
