@@ -1,10 +1,10 @@
 """How long does a ticket's database take to make? Clone from the template (what wtdock does)
 versus the usual `pg_dump | psql` of the same data, both measured in this run on this machine.
 
-    .venv/bin/python bench/clone_db.py [--mb 100] [--repeat 3]
+    .venv/bin/python bench/clone_db.py [--mb 100] [--repeat 5]
 
-Needs a Docker engine and the Postgres image (scripts/build-standins makes a local stand-in; set
-WTDOCK_IMAGE_POSTGRES to use it). Makes a throwaway workspace and removes it at the end.
+Needs a Docker engine and a Postgres image: the local stand-in (scripts/build-standins) unless
+WTDOCK_IMAGE_POSTGRES names another. Makes a throwaway workspace and removes it at the end.
 """
 
 from __future__ import annotations
@@ -72,9 +72,9 @@ def run(ctx: Context, mb: int, repeat: int) -> None:
     def dump_restore(i: int) -> None:
         # The baseline a script without templates would run: a fresh database, then dump | restore.
         shell = f"createdb -U {user} plain_{i} && pg_dump -U {user} app | psql -q -U {user} -d plain_{i}"
-        code, out = engine.exec_in(pg.container, ["sh", "-c", shell])
-        if code != 0:
-            raise SystemExit(f"pg_dump | psql failed: {out}")
+        result = engine.exec_in(pg.container, ["sh", "-c", shell])
+        if result.code != 0:
+            raise SystemExit(f"pg_dump | psql failed: {result.stderr or result.stdout}")
 
     clones, baselines, trips = [], [], []
     for i in range(repeat):  # interleaved, so machine noise hits both alike

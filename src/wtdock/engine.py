@@ -55,6 +55,10 @@ class ServiceUnhealthyError(EngineError):
     """Containers were made but a service exited or failed its healthcheck."""
 
 
+class StartTimeoutError(UnavailableError):
+    """Containers were made but were not healthy within the wait timeout."""
+
+
 def _where() -> str:
     return os.environ.get("DOCKER_HOST") or "the default Docker socket (or the current docker context)"
 
@@ -65,8 +69,10 @@ def _api() -> EngineAPI:
     import requests
 
     try:
-        client = docker.from_env(timeout=120)
+        # A short timeout for the first answer: an unreachable DOCKER_HOST must not hang `doctor`.
+        client = docker.from_env(timeout=10)
         client.ping()
+        client.api.timeout = 120  # a compose-sized call (image build, stop of many containers) may take long
     except (docker.errors.DockerException, requests.exceptions.RequestException):
         raise EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT) from None
     return client
@@ -121,8 +127,9 @@ def _health(status: str) -> str | None:
     return None if match is None else match.group(1).replace("health: ", "")
 
 
-def ensure_network(name: str, labels: dict[str, str]) -> None:
-    """Create the workspace network; "already exists" (a concurrent create) is success."""
+def ensure_network(name: str, labels: dict[str, str]) -> dict[str, str]:
+    """Create the workspace network; "already exists" (a concurrent create) is success. Returns
+    the labels of the network as it is."""
     import docker
 
     api = _api()
@@ -131,6 +138,18 @@ def ensure_network(name: str, labels: dict[str, str]) -> None:
     except docker.errors.APIError as err:
         if err.status_code != 409:
             raise EngineError(f"cannot create network {name}: {err.explanation}") from None
+        return dict(api.networks.get(name).attrs.get("Labels") or {})
+    return labels
+
+
+def volume_exists(name: str) -> bool:
+    import docker
+
+    try:
+        _api().volumes.get(name)
+    except docker.errors.NotFound:
+        return False
+    return True
 
 
 def network_exists(name: str) -> bool:
@@ -164,20 +183,20 @@ def compose_up(project: str, file: Path, wait_timeout: int) -> None:
 
 
 def compose_stop(project: str, file: Path) -> None:
-    _run_compose(project, file, lambda c: c.compose.stop(timeout=10))
+    _run_compose(project, file, "stop", lambda c: c.compose.stop(timeout=10))
 
 
 def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
-    _run_compose(project, file, lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
+    _run_compose(project, file, "down", lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
 
 
-def _run_compose(project: str, file: Path, action: Any) -> None:
+def _run_compose(project: str, file: Path, verb: str, action: Any) -> None:
     from python_on_whales import DockerException
 
     try:
         action(_compose(project, file))
     except DockerException as err:
-        raise _compose_failure(project, str(err.docker_command[2:3]), err) from None
+        raise _compose_failure(project, verb, err) from None
 
 
 def stop_attached(network: str, keep_project: str) -> None:
@@ -187,20 +206,36 @@ def stop_attached(network: str, keep_project: str) -> None:
             container.stop(timeout=10)
 
 
-def exec_in(container_id: str, argv: Sequence[str], *, user: str | None = None) -> tuple[int, str]:
-    """Run ``argv`` (a list, never a shell string) in a running container: exit code and output."""
+@dataclass(frozen=True)
+class ExecResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def exec_in(container_id: str, argv: Sequence[str], *, user: str | None = None) -> ExecResult:
+    """Run ``argv`` (a list, never a shell string) in a running container. stdout and stderr stay
+    apart: a server's NOTICE on stderr must not be read as a query's answer."""
+    import docker
+
     api = _api().api
-    exec_id = api.exec_create(container_id, list(argv), user=user or "")["Id"]
-    output = api.exec_start(exec_id)
-    code = api.exec_inspect(exec_id)["ExitCode"]
-    return int(code or 0), output.decode(errors="replace")
+    try:
+        exec_id = api.exec_create(container_id, list(argv), user=user or "")["Id"]
+        stdout, stderr = api.exec_start(exec_id, demux=True)
+        code = api.exec_inspect(exec_id)["ExitCode"]
+    except docker.errors.APIError as err:
+        raise EngineError(f"could not run {argv[0]} in container {container_id[:12]}: {err.explanation or err}",
+                          command=list(argv)) from None
+    return ExecResult(int(code or 0), _text(stdout), _text(stderr))
 
 
-def exec_to_file(container_id: str, argv: Sequence[str], target: Path) -> int:
+def exec_to_file(container_id: str, argv: Sequence[str], target: Path) -> ExecResult:
     """Run ``argv`` in a container, streaming its stdout into ``target`` (a dump may not fit in
     memory; the CLI streams it straight to the file)."""
     with target.open("wb") as handle:
-        return subprocess.run(["docker", "exec", container_id, *argv], stdout=handle, check=False).returncode
+        done = subprocess.run(["docker", "exec", container_id, *argv], stdout=handle, stderr=subprocess.PIPE,
+                              check=False)
+    return ExecResult(done.returncode, "", done.stderr.decode(errors="replace"))
 
 
 def run_in_container(container_id: str, argv: Sequence[str]) -> int:
@@ -221,6 +256,17 @@ def remove_project(project: str) -> None:
         container.remove(force=True, v=True)
     for network in api.networks.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
         network.remove()
+
+
+def remove_project_volumes(project: str) -> list[str]:
+    """Remove every volume Compose made for a project, also those its current file no longer names
+    (an events engine switched from nats to redpanda leaves nats-data behind)."""
+    api = _api()
+    removed = []
+    for volume in api.volumes.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
+        volume.remove(force=True)
+        removed.append(str(volume.name))
+    return removed
 
 
 def run_attached(project: str, file: Path, args: Sequence[str]) -> int:
@@ -266,14 +312,14 @@ def _compose_failure(project: str, verb: str, err: Any) -> WtdockError:
             stderr=stderr,
         )
     if "timeout" in last.lower() and "waiting" in stderr.lower():
-        return UnavailableError(
+        return StartTimeoutError(
             f"{project}: services were not healthy in time: {last}",
             hint="see the logs with `wtdock logs` (or `wtdock shared logs`); raise wait_timeout if it is slow",
         )
     if "Cannot connect to the Docker daemon" in stderr or "Is the docker daemon running" in stderr:
         return EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT)
     return EngineError(
-        f"docker compose {verb.strip('[]')} failed for {project}: {last}",
+        f"docker compose {verb} failed for {project}: {last}",
         command=list(map(str, err.docker_command)),
         stderr=stderr,
     )

@@ -6,13 +6,14 @@ and branch names are checked by ``git check-ref-format`` first.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock.errors import GitError, NotFoundError, UserError
 
-MIN_GIT = (2, 30)
+MIN_GIT = (2, 36)  # `worktree list --porcelain -z`
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class WorkAtRisk:
 
 def run(cwd: Path, *args: str) -> str:
     """Run ``git args`` in ``cwd`` and return stdout; failures become :class:`GitError`."""
+    # Without a git binary, GitPython's import raises (not a GitError) unless told to stay quiet;
+    # the missing binary is then reported by the call below.
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     import git
 
     try:
@@ -52,7 +56,7 @@ def run(cwd: Path, *args: str) -> str:
             stderr=stderr,
         ) from None
     except git.GitCommandNotFound:
-        raise GitError("git is not installed", hint="install git 2.30 or newer") from None
+        raise GitError("git is not installed", hint="install git 2.36 or newer") from None
     return str(out)
 
 
@@ -222,10 +226,11 @@ def work_at_risk(worktree: Path, branch: str | None, since: str | None = None) -
             next(entries, None)  # renames and copies carry the old name as a second entry
         bucket = {"??": risk.untracked, "!!": risk.ignored}.get(code, risk.changed)
         bucket.append(name)
-    tip = branch or "HEAD"
+    # HEAD too: commits made on a detached HEAD in the worktree are on no branch at all.
+    tips = ["HEAD", *([f"refs/heads/{branch}"] if branch and branch_exists(worktree, branch) else [])]
     exclude = [f"--exclude={branch}"] if branch else []
     before = [since] if since else []
-    log = run(worktree, "log", "--format=%h %s", tip, "--not", *before, *exclude, "--branches", "--remotes", "--")
+    log = run(worktree, "log", "--format=%h %s", *tips, "--not", *before, *exclude, "--branches", "--remotes", "--")
     risk.unpushed.extend(line for line in log.splitlines() if line)
     return risk
 

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from wtdock.config import Config, find_config, load_config
+from wtdock.config.load import ENV_WORKSPACE
 from wtdock.config.model import DEFAULT_IMAGES
 from wtdock.errors import ConfigError
 
@@ -35,6 +36,11 @@ class Workspace:
             if noted is None or not noted.is_file():
                 raise
             path = noted
+        else:
+            if not explicit and not os.environ.get(ENV_WORKSPACE):
+                # In a monorepo that commits wtdock.yaml, each ticket's worktree holds a copy of it:
+                # the workspace that made the worktree is the one meant, not the copy.
+                path = _noted_by_worktree(where, path.parent) or path
         return cls(config_file=path, config=load_config(path))
 
     @property
@@ -92,3 +98,26 @@ class Workspace:
             or self.config.images.get(key)  # type: ignore[call-overload]
             or DEFAULT_IMAGES[key]
         )
+
+
+def _noted_by_worktree(start: Path, stop: Path) -> Path | None:
+    """The workspace noted in a wtdock worktree whose root lies between ``start`` and ``stop``.
+    Plain file reads (a linked worktree's ``.git`` is a file naming its git dir): no git call, so
+    every command can afford it."""
+    from wtdock.gitops import MARKER
+
+    for folder in (start.resolve(), *start.resolve().parents):
+        dot_git = folder / ".git"
+        if dot_git.is_file():
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
+                marker = git_dir / MARKER
+                if marker.is_file():
+                    noted = Path(marker.read_text(encoding="utf-8").strip())
+                    return noted if noted.is_file() else None
+            return None
+        if folder == stop or dot_git.is_dir():
+            return None
+    return None
+

@@ -258,3 +258,12 @@ def test_two_workspaces_side_by_side(make_workspace: Callable[..., Sandbox], eng
     # Taking one down leaves the other running.
     one.cli("shared", "down")
     assert all(s["state"] == "running" for s in status(two).values())
+
+    # A third folder that names itself like the second would share its projects and data: refused.
+    def same_name(config: dict[str, Any]) -> None:
+        config["name"] = two.name
+
+    clash = make_workspace("clash", edit=same_name).cli("shared", "up", code=3)
+    assert clash.stderr.startswith(
+        f"wtdock: error: workspace name {two.name!r} is already used by the workspace in {two.root}"
+    )

@@ -13,9 +13,6 @@ import docker
 
 from tests.integration.helpers import Sandbox
 from wtdock import yamlio
-from wtdock.ops.context import Context
-from wtdock.ops.shared import render_shared
-from wtdock.workspace import Workspace
 
 
 def compose(file: Path, project: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +21,11 @@ def compose(file: Path, project: str, *args: str) -> subprocess.CompletedProcess
 
 
 def render(ws: Sandbox) -> Path:
-    return render_shared(Context(Workspace.load(explicit=str(ws.root))))
+    """`wtdock shared render`: prints the file it writes."""
+    printed = ws.cli("shared", "render").stdout
+    file = ws.root / ".wtdock" / "shared" / "compose.yaml"
+    assert printed == file.read_text(encoding="utf-8")
+    return file
 
 
 def test_every_engine_renders_a_file_compose_accepts(
@@ -39,7 +40,6 @@ def test_every_engine_renders_a_file_compose_accepts(
             config["services"]["api"]["uses"] = ["postgres", "redis"]
         ws.write_config(config)
         file = render(ws)
-        assert file == ws.root / ".wtdock" / "shared" / "compose.yaml"
         checked = compose(file, f"{ws.name}-shared", "config", "-q")
         assert (checked.returncode, checked.stderr) == (0, ""), events
     # Rendering starts nothing.

@@ -59,6 +59,12 @@ def test_down_refuses_to_lose_work_and_force_keeps_the_branch(
     assert "front: untracked files: notes.md" in refused(ws, "gone")
     (front / "notes.md").unlink()
 
+    # A commit made on a detached HEAD: on no branch at all.
+    git(front, "checkout", "-q", "--detach")
+    git(front, "commit", "-q", "--allow-empty", "-m", "detached experiment")
+    assert "detached experiment" in refused(ws, "gone")
+    git(front, "checkout", "-q", "gone")
+
     # A commit on the ticket branch that no other branch or remote has.
     (api / "feature.txt").write_text("the feature\n")
     git(api, "add", "feature.txt")
@@ -75,7 +81,7 @@ def test_down_refuses_to_lose_work_and_force_keeps_the_branch(
     # A git-ignored .env goes with the worktree: down names it first.
     (front / ".env").write_text("SECRET=1\n")
     result = ws.cli("down", "gone", "--force")
-    assert "warning: front: ignored files deleted with the worktree: .env" in result.stdout
+    assert "wtdock: warning: front: ignored files go with the worktree: .env" in result.stderr
 
     # The branch survives with its commit.
     assert "gone" in branches(ws.root / "api")

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import Result
 
 from tests.integration.helpers import Sandbox, git, http_get
+from tests.reference import RUNTIME_IMAGE
 
 TICKET_LABEL = "dev.wtdock.ticket"
 WORKSPACE_LABEL = "dev.wtdock.workspace"
@@ -151,6 +152,26 @@ def test_an_exhausted_port_range_is_refused_with_nothing_half_made(
     assert ws.json("ps")[0]["services"][0]["host_port"] == port
 
 
+def test_a_compose_project_of_another_workspace_is_never_taken_over(ws: Sandbox, engine: docker.DockerClient) -> None:
+    # Workspace "shop" with ticket "a-b" and workspace "shop-a" with ticket "b" are both project
+    # shop-a-b. Here a container of another workspace already holds this ticket's project name.
+    ws.cli("shared", "up")
+    project = f"{ws.name}-p3"
+    stranger = engine.containers.run(
+        RUNTIME_IMAGE, ["sleep", "300"], detach=True,
+        labels={WORKSPACE_LABEL: f"{ws.name}x", "com.docker.compose.project": project},
+    )
+    try:
+        before = snapshot(ws, engine)
+        result = ws.cli("up", "p3", code=3)
+        assert one_error_line(result) == f"Compose project {project} belongs to workspace '{ws.name}x'"
+        assert snapshot(ws, engine) == before
+        stranger.reload()
+        assert stranger.status == "running"
+    finally:
+        stranger.remove(force=True)
+
+
 def _unpullable_front(config: dict[str, Any]) -> None:
     # Nothing listens on port 9: the pull fails at once.
     config["services"]["front"]["image"] = "127.0.0.1:9/wtdock-missing:1"
@@ -170,3 +191,22 @@ def test_a_failed_start_undoes_what_it_made(
     assert snapshot(ws, engine) == before
     assert not ws.worktree("u1", "front").parent.exists()
     assert engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={ws.name}-u1"}) == []
+
+
+def test_an_up_killed_half_way_is_taken_over_by_the_next(ws: Sandbox) -> None:
+    ws.cli("up", "k1")  # the front-end only
+    # What a SIGKILL right after `git worktree add` leaves (no undo runs): the ticket's worktree,
+    # locked by wtdock for this ticket, that the registry never heard of.
+    path = ws.worktree("k1", "api")
+    reason = f"wtdock: ticket k1 of workspace {ws.name}"
+    git(ws.root / "api", "worktree", "add", "-q", "--lock", "--reason", reason, "-b", "k1", str(path), "feat/endpoint")
+
+    result = ws.cli("up", "k1", "--from", "api=feat/endpoint")
+    assert f"note: api: taking over the worktree an interrupted `up` made at {path}" in result.stdout
+    api = next(s for s in ws.json("ps")[0]["services"] if s["service"] == "api")
+    assert (api["dedicated"], api["branch"]) == (True, "k1")
+    assert http_get(f"{api['url']}/") == "api feat/endpoint\n"
+    # It is the ticket's own now: `down` removes it (and keeps the branch).
+    down = ws.cli("down", "k1")
+    assert f"removed api: worktree {path}" in down.stdout
+    assert "kept    api: branch k1" in down.stdout

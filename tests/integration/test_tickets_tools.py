@@ -155,14 +155,23 @@ def test_gc_finds_and_removes_orphans(ws: Sandbox, engine: docker.DockerClient) 
     found = rows(ws.cli("gc").stdout)
     assert f"found containers {project}: {project}-front-1 (no ticket in the registry)" in found
     assert f"found containers {ws.name}-ghost: {ws.name}-ghost-app-1 (no ticket in the registry)" in found
-    assert "run `wtdock gc --yes` to remove them" in found
+    # Its worktree may hold work: gc hands it over (unlocked), never removes it.
+    w2_front = ws.worktree("w2", "front")
+    lock = f"wtdock: ticket w2 of workspace {ws.name}"
+    assert f"found worktree front: {w2_front.resolve()} ({lock}; no such ticket now)" in found
+    assert "run `wtdock gc --yes` to remove them (wtdock's worktrees are only unlocked, never removed)" in found
     assert project_containers(engine, project)
 
     removed = rows(ws.cli("gc", "--yes").stdout)
     assert f"removed containers {project}: {project}-front-1 (no ticket in the registry)" in removed
+    assert f"unlocked (yours now) worktree front: {w2_front.resolve()} ({lock}; no such ticket now)" in removed
     assert project_containers(engine, project) == []
     with pytest.raises(docker.errors.NotFound):
         ghost.reload()
+    assert (w2_front / "server.py").is_file()
+    listing = git(ws.root / "front", "worktree", "list", "--porcelain").split("\n\n")
+    block = next(b for b in listing if b.startswith(f"worktree {w2_front.resolve()}\n"))
+    assert not any(line.startswith("locked") for line in block.splitlines())
 
     # A ticket whose worktrees were deleted by hand: its entry and git's metadata are stale.
     for repo in ("front", "api"):

@@ -171,6 +171,30 @@ def error_of(path: Path) -> str:
             id="value that fits no member of a union",
         ),
         pytest.param(
+            API_REPO + "bind: localhost\n",
+            "3: bind",
+            "expected an IPv4 address such as 127.0.0.1 or 0.0.0.0, got 'localhost'",
+            id="bind is not an address",
+        ),
+        pytest.param(
+            API_REPO + "shared:\n  postgres:\n    database: template1\n",
+            "5: shared.postgres.database",
+            "'template1' is Postgres's own database; name the app's database, e.g. 'app'",
+            id="a system database as the base",
+        ),
+        pytest.param(
+            API_REPO + "shared:\n  postgres:\n    database: app_\n",
+            "5: shared.postgres.database",
+            "'app_' does not match ^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+            id="a base database name that could meet a ticket's",
+        ),
+        pytest.param(
+            API_REPO + "branch: 'wt/{ticket}/{user}'\n",
+            "3: branch",
+            "the branch pattern may hold {ticket} and no other {...}",
+            id="branch pattern with an unknown field",
+        ),
+        pytest.param(
             API_REPO + "foo: 1\nbar: 2\n",
             "3: foo",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout)"

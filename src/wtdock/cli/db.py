@@ -57,6 +57,20 @@ def reset(
 
 
 @app.command()
+def drop(
+    ctx: typer.Context,
+    database: Annotated[str, typer.Argument(help="As `wtdock db list` names it.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Dump, then drop, a database that a plain `down` kept (its ticket is gone)."""
+    from wtdock.ops.data import drop_kept
+
+    if not yes:
+        typer.confirm(f"Dump {database} to the state folder, then drop it?", abort=True)
+    echo(f"dropped {database} (dump: {drop_kept(context(ctx), database)})")
+
+
+@app.command()
 def psql(
     ctx: typer.Context,
     ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.")] = None,

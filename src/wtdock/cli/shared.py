@@ -72,11 +72,14 @@ def down(
     from wtdock.ops.shared import shared_down
 
     wctx = context(ctx)
-    if volumes and not yes:
-        typer.confirm(
-            f"Delete the data volumes of {wctx.ws.shared_project} (every ticket's databases)?", abort=True
-        )
-    for line in shared_down(wctx, force=force, volumes=volumes):
+
+    def confirm() -> None:
+        if volumes and not yes:
+            typer.confirm(
+                f"Delete the data volumes of {wctx.ws.shared_project} (every ticket's databases)?", abort=True
+            )
+
+    for line in shared_down(wctx, force=force, volumes=volumes, confirm=confirm):
         echo(line)
 
 
@@ -88,8 +91,16 @@ def logs(
 ) -> None:
     """Logs of the shared services (or of one)."""
     from wtdock import engine
-    from wtdock.ops.shared import compose_file
+    from wtdock.ops.shared import ensure_compose_file
 
     wctx = context(ctx)
     args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
-    raise typer.Exit(engine.run_attached(wctx.ws.shared_project, compose_file(wctx.ws), args))
+    raise typer.Exit(engine.run_attached(wctx.ws.shared_project, ensure_compose_file(wctx), args))
+
+
+@app.command()
+def render(ctx: typer.Context) -> None:
+    """Write and print the shared project's complete compose file, without starting anything."""
+    from wtdock.ops.shared import render_shared
+
+    typer.echo(render_shared(context(ctx)), nl=False)

@@ -8,9 +8,11 @@ import typer
 
 from wtdock.cli.common import context, split_pairs
 from wtdock.cli.output import as_json, echo, table
-from wtdock.errors import NotFoundError, UserError
+from wtdock.errors import NotFoundError, UnavailableError, UserError
 
 if TYPE_CHECKING:
+    from wtdock.ops.context import Context
+    from wtdock.ops.gc import Orphan
     from wtdock.ops.views import ServiceView, TicketView
 
 Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.")]
@@ -18,7 +20,9 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _where(svc: ServiceView) -> str:
-    return f"[{svc.branch}]" if svc.dedicated else "shared"
+    if not svc.dedicated:
+        return "shared"
+    return f"[{svc.branch}]" if svc.branch else "[detached HEAD]"
 
 
 def _services(view: TicketView, with_state: bool = False) -> list[list[str]]:
@@ -39,7 +43,7 @@ def up(
     worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
-    from wtdock.ops.tickets import MODES, RepoRequest
+    from wtdock.ops.repo_steps import MODES, RepoRequest
     from wtdock.ops.tickets import up as run_up
 
     requests = [
@@ -90,8 +94,6 @@ def down(
     from wtdock.ops.teardown import down as run_down
 
     result = run_down(context(ctx), ticket, keep_worktrees=keep_worktrees, force=force, drop_data=drop_data)
-    for line in result.warnings:
-        echo(f"warning: {line}")
     echo(f"{result.ticket}: down")
     for line in result.removed:
         echo(f"  removed {line}")
@@ -146,13 +148,14 @@ def logs(
 ) -> None:
     """Logs of a ticket's containers (or of one service)."""
     from wtdock import engine
-    from wtdock.ops.teardown import find_record
-    from wtdock.ops.tickets import compose_file
+    from wtdock.ops.teardown import ensure_file, find_record
 
     wctx = context(ctx)
     record = find_record(wctx, ticket)
+    if service is not None:
+        _own_service(wctx, ticket, service)
     args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
-    code = engine.run_attached(wctx.ws.ticket_project(record.slug), compose_file(wctx.ws, record.slug), args)
+    code = engine.run_attached(wctx.ws.ticket_project(record.slug), ensure_file(wctx, record), args)
     raise typer.Exit(code)
 
 
@@ -164,7 +167,6 @@ def exec_(
 ) -> None:
     """Run a command in one of a ticket's own containers: wtdock exec feat-02 api -- rails c"""
     from wtdock import engine
-    from wtdock.ops.status import view
     from wtdock.ops.tickets import compose_file
 
     # With interspersed arguments off, click hands the `--` that separates the command on to us.
@@ -172,6 +174,15 @@ def exec_(
     if not argv:
         raise UserError("no command to run", hint=f"wtdock exec {ticket} {service} -- CMD...")
     wctx = context(ctx)
+    found = _own_service(wctx, ticket, service)
+    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *argv])
+    raise typer.Exit(code)
+
+
+def _own_service(wctx: Context, ticket: str, service: str) -> TicketView:
+    """The ticket, when ``service`` is one it runs itself (not the shared instance)."""
+    from wtdock.ops.status import view
+
     found = view(wctx, ticket)
     match = next((s for s in found.services if s.service == service), None)
     if match is None:
@@ -179,10 +190,9 @@ def exec_(
     if not match.dedicated:
         raise UserError(
             f"ticket {found.name} uses the shared {service}",
-            hint=f"docker compose -p {wctx.ws.shared_project} exec {service} ...",
+            hint=f"`wtdock shared logs {service}`, or docker compose -p {wctx.ws.shared_project} exec {service} ...",
         )
-    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *argv])
-    raise typer.Exit(code)
+    return found
 
 
 def render(ctx: typer.Context, ticket: Ticket) -> None:
@@ -205,9 +215,17 @@ def gc(
     if not found:
         echo("nothing to clean up")
         return
-    table([[("removed" if o.removed else "found"), o.kind, o.what] for o in found])
+    table([[_gc_outcome(o), o.kind, o.what] for o in found])
     if not yes:
-        echo("run `wtdock gc --yes` to remove them")
+        echo("run `wtdock gc --yes` to remove them (wtdock's worktrees are only unlocked, never removed)")
+    elif failed := [o for o in found if o.error]:
+        raise UnavailableError(f"{len(failed)} could not be cleaned up", details=[o.error or "" for o in failed])
+
+
+def _gc_outcome(orphan: Orphan) -> str:
+    if orphan.error:
+        return "failed"
+    return orphan.done if orphan.removed else "found"
 
 
 def register(app: typer.Typer) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from wtdock.config.refs import malformed, ref_problem, refs_in
 
@@ -122,7 +123,17 @@ class PostgresConfig(Model):
     enabled: bool = True
     host_port: Port = 5432
     user: str = Field("wtdock", pattern=r"^[a-z_][a-z0-9_]*$")
-    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", max_length=30)
+    # No "__" and no trailing "_": ticket databases are "<database>_<ticket>" and the template is
+    # "<database>__template", and neither may ever name the other.
+    database: str = Field("app", pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=30)
+
+    @field_validator("database")
+    @classmethod
+    def _not_a_system_database(cls, value: str) -> str:
+        # wtdock closes sessions on the base database and refuses connections to it while it copies.
+        if value in ("postgres", "template0", "template1"):
+            raise ValueError(f"{value!r} is Postgres's own database; name the app's database, e.g. 'app'")
+        return value
 
 
 class RedisConfig(Model):
@@ -161,6 +172,16 @@ class Config(Model):
     bind: str = "127.0.0.1"
     wait_timeout: int = Field(300, ge=5)
 
+    @field_validator("bind")
+    @classmethod
+    def _ipv4(cls, value: str) -> str:
+        # An address, not a host name: it is probed with bind() and written into every ports entry.
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise ValueError(f"expected an IPv4 address such as 127.0.0.1 or 0.0.0.0, got {value!r}") from None
+        return value
+
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         for name, svc in self.services.items():
@@ -180,6 +201,10 @@ class Config(Model):
                         raise _at(("services", name, "environment", key), problem)
         if "{ticket}" not in self.branch:
             raise _at(("branch",), "the branch pattern must contain {ticket}")
+        try:
+            self.branch.format(ticket="t")
+        except (KeyError, IndexError, ValueError):
+            raise _at(("branch",), "the branch pattern may hold {ticket} and no other {...}") from None
         return self
 
     def shared_enabled(self, name: str) -> bool:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from wtdock.plan.model import HostUser
-from wtdock.registry import Registry, locked
+from wtdock.registry import Registry, locked, rw_locked
 from wtdock.templates import Templates, load_templates
 from wtdock.workspace import Workspace
 
@@ -38,6 +38,14 @@ class Context:
         """A named workspace lock held across a long step (starting the shared project, a ticket)."""
         self.ensure_state_dir()
         with locked(self.ws.lock_dir / f"{name}.lock", timeout):
+            yield
+
+    @contextlib.contextmanager
+    def using_shared(self, *, exclusive: bool = False) -> Iterator[None]:
+        """Held shared by every ticket `up` from its shared check until its containers run, and
+        exclusively by `shared down`: the shared project never goes away under a starting ticket."""
+        self.ensure_state_dir()
+        with rw_locked(self.ws.lock_dir / "shared-users.lock", exclusive=exclusive, timeout=900.0):
             yield
 
     def ensure_state_dir(self) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wtdock import engine
 from wtdock.errors import EngineError, NotFoundError, RefusedError, UnavailableError
+from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
 from wtdock.ops.undo import Undo
 from wtdock.plan.connections import database_name, template_database
@@ -42,6 +43,16 @@ def literal(name: str) -> str:
     return f"'{_checked(name)}'"
 
 
+def text_literal(text: str) -> str:
+    """A string literal of any text (standard_conforming_strings is on since Postgres 9.1)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def owner_mark(ctx: Context, ticket: str) -> str:
+    """The comment wtdock puts on a ticket's database: the proof that wtdock made it for that ticket."""
+    return f"wtdock: database of ticket {ticket} in workspace {ctx.ws.name}"
+
+
 def running_shared(ctx: Context, service: str) -> str | None:
     """The id of the workspace's running shared ``service`` container, if there is one."""
     labels = (f"{LABEL_WORKSPACE}={ctx.ws.name}", f"{LABEL_ROLE}=shared", f"{LABEL_SERVICE}={service}")
@@ -59,18 +70,28 @@ class Postgres:
         self.user = ctx.ws.config.shared.postgres.user
 
     def run(self, *statements: str, database: str = "postgres") -> str:
-        """Each statement on its own (CREATE DATABASE cannot run inside a transaction block)."""
+        """Each statement on its own (CREATE DATABASE cannot run inside a transaction block).
+        Returns stdout: a NOTICE or WARNING goes to stderr and is not an answer."""
         argv = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", database]
         for statement in statements:
             argv += ["-c", statement]
-        code, out = engine.exec_in(self.container, argv)
-        if code != 0:
-            raise EngineError(f"psql failed: {out.strip().splitlines()[-1] if out.strip() else f'exit {code}'}",
-                              command=argv, stderr=out)
-        return out
+        result = engine.exec_in(self.container, argv)
+        if result.code != 0:
+            last = (result.stderr.strip() or result.stdout.strip()).splitlines()
+            raise EngineError(f"psql failed: {last[-1] if last else f'exit {result.code}'}",
+                              command=argv, stderr=result.stderr)
+        return result.stdout
 
     def exists(self, name: str) -> bool:
         return self.run(f"SELECT 1 FROM pg_database WHERE datname = {literal(name)}").strip() == "1"  # noqa: S608
+
+    def comment(self, name: str) -> str:
+        """The comment on a database: wtdock marks the databases it makes with their owner."""
+        where = f"datname = {literal(name)}"
+        return self.run(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE {where}").strip()  # noqa: S608
+
+    def mark(self, name: str, owner: str) -> None:
+        self.run(f"COMMENT ON DATABASE {quote(name)} IS {text_literal(owner)}")
 
     def sizes(self) -> dict[str, int]:
         out = self.run("SELECT datname, pg_database_size(datname) FROM pg_database")
@@ -101,9 +122,12 @@ class Postgres:
     def dump(self, name: str, target: Path) -> None:
         """pg_dump's custom format: compressed, restorable with pg_restore."""
         argv = ["pg_dump", "-Fc", "-U", self.user, "-d", name]
-        if engine.exec_to_file(self.container, argv, target) != 0:
+        result = engine.exec_to_file(self.container, argv, target)
+        if result.code != 0:
             target.unlink(missing_ok=True)
-            raise EngineError(f"pg_dump of {name} failed; nothing was dropped")
+            last = result.stderr.strip().splitlines()
+            raise EngineError(f"pg_dump of {name} failed{': ' + last[-1] if last else ''}; nothing was dropped",
+                              command=argv, stderr=result.stderr)
 
 
 @contextlib.contextmanager
@@ -130,41 +154,72 @@ def snapshot(ctx: Context) -> Snapshot:
 
 def _snapshot(ctx: Context, pg: Postgres) -> Snapshot:
     base, template = ctx.ws.config.shared.postgres.database, template_database(ctx.ws.config)
-    fresh = f"{template}_new"
+    fresh, old = f"{template}_new", f"{template}_old"
+    # A copy killed half-way (SIGKILL: no `finally`) would leave the base refusing connections.
+    pg.run(f"ALTER DATABASE {quote(base)} ALLOW_CONNECTIONS true")
     pg.drop(fresh)
+    pg.drop(old)
     closed = pg.copy(base, fresh)
     if pg.exists(template):
-        pg.run(f"ALTER DATABASE {quote(template)} WITH IS_TEMPLATE false")
-        pg.drop(template)
+        pg.run(f"ALTER DATABASE {quote(template)} WITH IS_TEMPLATE false",
+               f"ALTER DATABASE {quote(template)} RENAME TO {quote(old)}")
     pg.run(
         f"ALTER DATABASE {quote(fresh)} RENAME TO {quote(template)}",
         # Nobody may connect to the template: a clone waits for, then fails on, any session there.
         f"ALTER DATABASE {quote(template)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
     )
+    pg.drop(old)
     return Snapshot(base, template, closed)
 
 
 def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> None:
     """Give the ticket its database, cloned from the template (made from the base on first use).
-    A database recorded in the registry is taken to exist: `shared down --volumes` forgets them."""
+
+    A database recorded for this ticket is taken to exist (`shared down --volumes` forgets them), so
+    that a running ticket's `up` makes no Postgres call. An existing database that wtdock did not make
+    for this ticket (say the app's own ``app_test``) is never taken over: a later `down --drop-data`
+    would drop it.
+    """
     name = record.database
-    if name is None or name in ctx.registry.read().databases:
+    if name is None:
+        return
+    entry = ctx.registry.read().databases.get(name)
+    if entry is not None and entry.ticket != record.name:
+        raise RefusedError(f"database {name} is kept from ticket {entry.ticket}, which had the same short name",
+                           hint=f"`wtdock up {entry.ticket}` to use it again, or `wtdock db drop {name}`")
+    if entry is not None:
         return
     pg = Postgres(ctx)
-    if not pg.exists(name):
-        template = template_database(ctx.ws.config)
-        if not pg.exists(template):
-            with _template_lock(ctx, exclusive=True):
-                if not pg.exists(template):
-                    made = _snapshot(ctx, pg)
-                    ctx.say(f"db: made template {made.template} from {made.base} "
-                            f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
-        with _template_lock(ctx, exclusive=False):
-            pg.clone(template, name)
-        ctx.say(f"{record.name}: database {name} cloned from {template}")
-        undo.push(f"database {name}", lambda: pg.drop(name))
+    mark = owner_mark(ctx, record.name)
+    if pg.exists(name):
+        if pg.comment(name) != mark:
+            raise RefusedError(f"database {name} exists and wtdock did not make it for ticket {record.name}",
+                               hint="pick another ticket name, or rename that database if it is not needed")
+    else:
+        _clone_for(ctx, pg, record.name, name, undo)
     with ctx.registry.update() as state:
         state.databases[name] = DatabaseRecord(ticket=record.name, created_at=now())
+
+
+def _clone_for(ctx: Context, pg: Postgres, ticket: str, name: str, undo: Undo) -> None:
+    template = template_database(ctx.ws.config)
+    if not pg.exists(template):
+        with _template_lock(ctx, exclusive=True):
+            if not pg.exists(template):
+                made = _snapshot(ctx, pg)
+                ctx.say(f"db: made template {made.template} from {made.base} "
+                        f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
+    with _template_lock(ctx, exclusive=False):
+        pg.clone(template, name)
+    undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
+    pg.mark(name, owner_mark(ctx, ticket))
+    ctx.say(f"{ticket}: database {name} cloned from {template}")
+
+
+def _forget(ctx: Context, pg: Postgres, name: str) -> None:
+    pg.drop(name)
+    with ctx.registry.update() as state:
+        state.databases.pop(name, None)
 
 
 def _owned(ctx: Context, record: TicketRecord) -> str:
@@ -187,38 +242,66 @@ def drop_ticket_data(ctx: Context, record: TicketRecord) -> list[str]:
     if record.database is None or record.database not in ctx.registry.read().databases:
         return []
     name = _owned(ctx, record)
-    pg = Postgres(ctx)
-    dumps = ctx.ws.ticket_dir(record.slug) / "dumps"
+    return [f"database {name} (dump: {_dump_and_drop(ctx, Postgres(ctx), name, record.slug)})"]
+
+
+def _dump_and_drop(ctx: Context, pg: Postgres, name: str, slug: str) -> Path:
+    dumps = ctx.ws.ticket_dir(slug) / "dumps"
     dumps.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = dumps / f"{name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.dump"
     pg.dump(name, target)
-    pg.drop(name)
-    with ctx.registry.update() as state:
-        state.databases.pop(name, None)
-    return [f"database {name} (dump: {target})"]
+    _forget(ctx, pg, name)
+    return target
+
+
+def drop_kept(ctx: Context, name: str) -> Path:
+    """Dump, then drop, a database that a plain `down` kept: one in the registry whose ticket is gone."""
+    state = ctx.registry.read()
+    entry = state.databases.get(name)
+    if entry is None:
+        raise NotFoundError(f"wtdock made no database {name!r} in workspace {ctx.ws.name}",
+                            hint="`wtdock db list` shows the databases wtdock made")
+    if any(t.database == name for t in state.tickets.values()):
+        raise RefusedError(f"database {name} belongs to ticket {entry.ticket}, which still exists",
+                           hint=f"`wtdock down {entry.ticket} --drop-data`")
+    return _dump_and_drop(ctx, Postgres(ctx), name, ticket_slug(entry.ticket))
+
+
+def clean_redis(ctx: Context, number: int | None) -> bool:
+    """Empty a ticket's Redis database; False when the shared Redis is not running. A number is
+    emptied both when it is given out and when it is released, so no ticket sees another's keys."""
+    if number is None or number == 0:
+        return True
+    container = running_shared(ctx, "redis")
+    if container is None:
+        return False
+    result = engine.exec_in(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
+    if result.code != 0 or result.stdout.strip() != "OK":
+        raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {(result.stderr or result.stdout).strip()}")
+    return True
 
 
 def release_redis(ctx: Context, number: int | None) -> str | None:
-    """Empty a ticket's Redis database as it is released, so that the next ticket given the same
-    number starts clean."""
+    """Empty a ticket's Redis database as it is released."""
     if number is None or number == 0:
         return None
-    container = running_shared(ctx, "redis")
-    if container is None:
-        return None
-    code, out = engine.exec_in(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
-    if code != 0:
-        raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {out.strip()}")
-    return f"Redis database {number} (emptied for the next ticket)"
+    if clean_redis(ctx, number):
+        return f"Redis database {number} (emptied for the next ticket)"
+    return f"Redis database {number} (the shared Redis is not running: it is emptied when next given out)"
 
 
 def reset(ctx: Context, record: TicketRecord) -> str:
     """Drop the ticket's database and clone it again from the template."""
     name = _owned(ctx, record)
     pg = Postgres(ctx)
-    with _template_lock(ctx, exclusive=False):
+    template = template_database(ctx.ws.config)
+    # Not under an `up` or a `down --drop-data` of the same ticket.
+    with ctx.lock(f"ticket-{record.slug}"), _template_lock(ctx, exclusive=False):
+        if not pg.exists(template):
+            raise NotFoundError(f"there is no template {template} to clone {name} from", hint="wtdock db snapshot")
         pg.drop(name)
-        pg.clone(template_database(ctx.ws.config), name)
+        pg.clone(template, name)
+        pg.mark(name, owner_mark(ctx, record.name))
     return name
 
 

@@ -12,6 +12,7 @@ from wtdock.config import find_config, load_config
 from wtdock.errors import ConfigError, WtdockError
 
 MIN_COMPOSE = (2, 20)
+MIN_ENGINE = (25, 0)  # healthcheck start_interval, which every template uses
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Check:
 
 def doctor(start: Path, explicit: str | None = None) -> list[Check]:
     checks = [
-        _check("engine", lambda: f"Docker engine {engine.engine_version()}"),
+        _check("engine", _engine),
         _check("compose", _compose),
         _check("git", _git),
     ]
@@ -44,23 +45,27 @@ def _version(text: str) -> tuple[int, ...]:
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
+def _at_least(what: str, found: tuple[int, ...], shown: str, needed: tuple[int, ...], hint: str) -> str:
+    if found[:2] < needed:
+        raise ConfigError(f"{what} {shown} is too old (need {'.'.join(map(str, needed))} or newer)", hint=hint)
+    return f"{what} {shown}"
+
+
+def _engine() -> str:
+    found = engine.engine_version()
+    return _at_least("Docker engine", _version(found), found, MIN_ENGINE,
+                     "update Docker Desktop, or on Linux run scripts/setup-engine; see README")
+
+
 def _compose() -> str:
-    found = engine.compose_version()
-    if _version(found) < MIN_COMPOSE:
-        raise ConfigError(
-            f"Docker Compose {found} is too old (need {'.'.join(map(str, MIN_COMPOSE))} or newer)",
-            hint="install the Compose v2 plugin; see README",
-        )
-    return f"Docker Compose {found.lstrip('v')}"
+    found = engine.compose_version().lstrip("v")
+    return _at_least("Docker Compose", _version(found), found, MIN_COMPOSE,
+                     "install the Compose v2 plugin; see README")
 
 
 def _git() -> str:
     found = gitops.version()
-    if found[:2] < gitops.MIN_GIT:
-        raise ConfigError(
-            f"git {'.'.join(map(str, found))} is too old (need {'.'.join(map(str, gitops.MIN_GIT))} or newer)"
-        )
-    return f"git {'.'.join(map(str, found))}"
+    return _at_least("git", found, ".".join(map(str, found)), gitops.MIN_GIT, "install git 2.36 or newer")
 
 
 def _workspace(start: Path, explicit: str | None) -> list[Check]:

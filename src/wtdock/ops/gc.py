@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock import engine, gitops
-from wtdock.errors import GitError, NotFoundError
+from wtdock.errors import GitError, NotFoundError, WtdockError
 from wtdock.ops.context import Context
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
 
@@ -19,14 +19,22 @@ class Orphan:
     what: str
     fix: Callable[[], None] = field(repr=False)
     removed: bool = False
+    error: str | None = None
+    done: str = "removed"
 
 
 def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
     orphans = [*_orphan_containers(ctx), *_lost_tickets(ctx), *_stale_metadata(ctx)]
+    with contextlib.suppress(NotFoundError):
+        orphans += _unowned_worktrees(ctx)
     if apply:
         for orphan in orphans:
-            orphan.fix()
-            orphan.removed = True
+            # One that cannot be fixed (git refuses, a container is gone already) stops no other.
+            try:
+                orphan.fix()
+                orphan.removed = True
+            except WtdockError as err:
+                orphan.error = err.message
     return orphans
 
 
@@ -63,11 +71,32 @@ def _lost_tickets(ctx: Context) -> list[Orphan]:
 
 def _forgetter(ctx: Context, slug: str) -> Callable[[], None]:
     def forget() -> None:
-        engine.remove_project(ctx.ws.ticket_project(slug))
-        with ctx.registry.update() as state:
-            state.tickets.pop(slug, None)
+        with ctx.lock(f"ticket-{slug}"):
+            engine.remove_project(ctx.ws.ticket_project(slug))
+            with ctx.registry.update() as state:
+                state.tickets.pop(slug, None)
 
     return forget
+
+
+def _unowned_worktrees(ctx: Context) -> list[Orphan]:
+    """Worktrees wtdock made and locked for a ticket it no longer knows (an `up` killed half-way,
+    or an undo that git refused). They may hold work: gc only unlocks them, never removes them."""
+    ws = ctx.ws
+    known = {Path(r.path).resolve() for t in ctx.registry.read().tickets.values() for r in t.repos.values()}
+    found = []
+    for repo in ws.config.repos:
+        repo_path = gitops.toplevel(ws.repo_path(repo))
+        for wt in gitops.worktrees(repo_path)[1:]:
+            ours = (wt.locked or "").startswith("wtdock:") and (wt.locked or "").endswith(f" of workspace {ws.name}")
+            if ours and wt.path.exists() and wt.path.resolve() not in known:
+                found.append(Orphan("worktree", f"{repo}: {wt.path} ({wt.locked}; no such ticket now)",
+                                    _unlocker(repo_path, wt.path), done="unlocked (yours now)"))
+    return found
+
+
+def _unlocker(repo_path: Path, path: Path) -> Callable[[], None]:
+    return lambda: gitops.unlock_worktree(repo_path, path)
 
 
 def _stale_metadata(ctx: Context) -> list[Orphan]:

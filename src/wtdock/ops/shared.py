@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
-from wtdock.errors import RefusedError, UnavailableError
+from wtdock.errors import NotFoundError, RefusedError, UnavailableError
 from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.views import outcome, start_reason
@@ -22,7 +23,7 @@ from wtdock.plan.connections import (
     postgres_url,
     redis_url,
 )
-from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
+from wtdock.plan.model import LABEL_ROLE, LABEL_ROOT, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
 from wtdock.registry import State, write_atomic
 from wtdock.workspace import Workspace
 
@@ -56,7 +57,7 @@ def shared_up(ctx: Context) -> SharedStatus:
     """Start the shared project, or do nothing when it already runs healthy from the same file."""
     ws = ctx.ws
     with ctx.lock("shared"):
-        engine.ensure_network(ws.network, labels(ws.name, "shared"))
+        _ensure_network(ws)
         avoid: set[int] = set()
         for _ in range(MAX_PORT_RETRIES):
             # Looked at again on every attempt: a failed one may have left some of our containers
@@ -81,11 +82,29 @@ def shared_up(ctx: Context) -> SharedStatus:
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
 
 
-def render_shared(ctx: Context) -> Path:
+def _ensure_network(ws: Workspace) -> None:
+    """Make the workspace network, and refuse one that another workspace folder of the same name
+    made: both would share projects, volumes and databases."""
+    found = engine.ensure_network(ws.network, labels(ws.name, "shared", root=str(ws.root)))
+    owner = found.get(LABEL_ROOT)
+    if owner is not None and owner != str(ws.root):
+        raise RefusedError(
+            f"workspace name {ws.name!r} is already used by the workspace in {owner} (network {ws.network})",
+            hint=f"set another `name:` in {ws.config_file}",
+        )
+
+
+def render_shared(ctx: Context) -> str:
     """Write the shared project's compose file without starting anything (for review, or for
-    `docker compose config`); the engine is not asked, so recorded host ports count as ours."""
+    `docker compose config`) and return its text; recorded host ports count as ours."""
     with ctx.lock("shared"):
-        _render(ctx, set(ctx.registry.read().shared.ports.values()), set())
+        return _render(ctx, set(ctx.registry.read().shared.ports.values()), set())[1]
+
+
+def ensure_compose_file(ctx: Context) -> Path:
+    """The shared compose file, written first if no `shared up` has written it yet."""
+    if not compose_file(ctx.ws).exists():
+        render_shared(ctx)
     return compose_file(ctx.ws)
 
 
@@ -194,6 +213,8 @@ def shared_env(ctx: Context) -> dict[str, str]:
     the base database, Redis 0 and the shared event prefix, as the shared instances use them."""
     ws = ctx.ws
     state = ctx.registry.read()
+    if not state.shared.ports:
+        raise NotFoundError(f"the shared services of {ws.name} have not been started yet", hint="wtdock shared up")
     host = display_host(ws.config.bind)
     space = DataSpace(ws.config.shared.postgres.database, 0, SHARED_PREFIX)
     at = host_addresses(ws.config, host, state.shared.ports)
@@ -216,12 +237,13 @@ def attached_projects(ctx: Context) -> dict[str, list[str]]:
     return found
 
 
-def shared_down(ctx: Context, *, force: bool, volumes: bool) -> list[str]:
+def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[], None] = lambda: None) -> list[str]:
     """Stop and remove the shared containers (data volumes too with ``volumes``). Refuses while
-    other projects run on the workspace network, unless ``force``, which stops them first."""
+    other projects run on the workspace network, unless ``force``, which stops them first.
+    ``confirm`` is asked once nothing refuses, before anything is touched."""
     ws = ctx.ws
     done: list[str] = []
-    with ctx.lock("shared"):
+    with ctx.using_shared(exclusive=True), ctx.lock("shared"):
         attached = attached_projects(ctx)
         if attached and not force:
             raise RefusedError(
@@ -229,12 +251,15 @@ def shared_down(ctx: Context, *, force: bool, volumes: bool) -> list[str]:
                 details=[f"{p}: {', '.join(sorted(s))}" for p, s in sorted(attached.items())],
                 hint="stop them first (`wtdock stop TICKET`), or pass --force to stop them",
             )
+        confirm()
         if attached:
             engine.stop_attached(ws.network, ws.shared_project)
             done.extend(f"stopped {p}" for p in sorted(attached))
         if not compose_file(ws).exists():
             _render(ctx, set(), set())
         engine.compose_down(ws.shared_project, compose_file(ws), volumes=volumes)
+        if volumes:
+            engine.remove_project_volumes(ws.shared_project)
         with ctx.registry.update() as state:
             state.shared.rendered_hash = None
             if volumes:

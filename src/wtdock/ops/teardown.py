@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock import engine, gitops
-from wtdock.errors import GitError, NotFoundError, RefusedError
+from wtdock.errors import GitError, NotFoundError, RefusedError, WtdockError
 from wtdock.names import ticket_slug
 from wtdock.ops import data
 from wtdock.ops.context import Context
+from wtdock.ops.repo_steps import lock_reason
 from wtdock.ops.tickets import compose_file, render
 from wtdock.registry import TicketRecord, write_atomic
 
@@ -20,7 +21,6 @@ class DownResult:
     ticket: str
     removed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def find_record(ctx: Context, name: str) -> TicketRecord:
@@ -31,7 +31,7 @@ def find_record(ctx: Context, name: str) -> TicketRecord:
     return record
 
 
-def _ensure_file(ctx: Context, record: TicketRecord) -> Path:
+def ensure_file(ctx: Context, record: TicketRecord) -> Path:
     """The ticket's compose file; rewritten from the registry if someone deleted it."""
     file = compose_file(ctx.ws, record.slug)
     if not file.exists():
@@ -45,7 +45,7 @@ def stop(ctx: Context, name: str) -> str:
     record = find_record(ctx, name)
     with ctx.lock(f"ticket-{record.slug}"):
         project = ctx.ws.ticket_project(record.slug)
-        engine.compose_stop(project, _ensure_file(ctx, record))
+        engine.compose_stop(project, ensure_file(ctx, record))
     return project
 
 
@@ -69,22 +69,36 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
             )
         for repo, risk in risks.items():
             if risk.ignored:
-                result.warnings.append(f"{repo}: ignored files deleted with the worktree: {_few(risk.ignored)}")
+                # Said now, before they go: git deletes ignored files (.env) without a word.
+                ctx.say(f"warning: {repo}: ignored files go with the worktree: {_few(risk.ignored)}")
         project = ctx.ws.ticket_project(record.slug)
-        engine.compose_down(project, _ensure_file(ctx, record), volumes=True)
+        _remove_containers(ctx, record, project)
         result.removed.append(f"containers of {project}")
+        # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
+        _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
         if drop_data:
             result.removed.extend(data.drop_ticket_data(ctx, record))
         elif record.database in ctx.registry.read().databases:
             result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
         if emptied := data.release_redis(ctx, record.redis_db):
             result.removed.append(emptied)
-        _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
         with ctx.registry.update() as state:
             state.tickets.pop(record.slug, None)
         result.removed.append(f"registry entry (ports {', '.join(map(str, sorted(record.ports.values()))) or 'none'})")
         _tidy_folders(ctx, record)
     return result
+
+
+def _remove_containers(ctx: Context, record: TicketRecord, project: str) -> None:
+    try:
+        file = ensure_file(ctx, record)
+    except (WtdockError, KeyError) as err:
+        # The config changed under the ticket (a repo or service renamed): its file cannot be
+        # written again, but Compose's labels still find every container of the project.
+        ctx.say(f"{record.name}: its compose file cannot be rendered ({err}); removing its containers by label")
+        engine.remove_project(project)
+        return
+    engine.compose_down(project, file, volumes=True)
 
 
 def _risks(record: TicketRecord) -> dict[str, gitops.WorkAtRisk]:
@@ -112,7 +126,7 @@ def _few(items: list[str], limit: int = 5) -> str:
 
 
 def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: bool, result: DownResult) -> None:
-    reason = f"wtdock: ticket {record.name} of workspace {ctx.ws.name}"
+    reason = lock_reason(ctx.ws, record.name)
     for repo, rec in record.repos.items():
         path = Path(rec.path)
         repo_path = Path(rec.repo_path)

@@ -6,49 +6,25 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from wtdock import engine, gitops, ports, yamlio
-from wtdock.errors import NotFoundError, RefusedError, UnavailableError, UserError
+from wtdock.errors import RefusedError, UnavailableError, UserError
 from wtdock.names import ticket_slug
 from wtdock.ops import data
 from wtdock.ops.context import Context
+from wtdock.ops.repo_steps import RepoRequest, Step, check_worktrees_exist, index_requests, lock_reason, plan_steps
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
 from wtdock.ops.views import TicketView, allocations, outcome, start_reason, ticket_view, workspace_containers
 from wtdock.plan.connections import database_name
-from wtdock.plan.model import ProjectPlan, SharedAllocations
+from wtdock.plan.model import LABEL_WORKSPACE, ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
-from wtdock.plan.wiring import dedicated_services, needs_data_space, required_repos
+from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
 from wtdock.registry import RepoRecord, State, TicketRecord, locked, now, write_atomic
 from wtdock.workspace import Workspace
 
 MAX_PORT_RETRIES = 10
-Mode = Literal["from", "checkout", "worktree"]
-MODES: tuple[Mode, ...] = ("from", "checkout", "worktree")
-
-
-@dataclass(frozen=True)
-class RepoRequest:
-    """``--from REPO=REF``, ``--checkout REPO=BRANCH`` or ``--worktree REPO=PATH``."""
-
-    repo: str
-    mode: Mode
-    value: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """A worktree to make (or adopt) for a ticket, checked before anything is made."""
-
-    repo: str
-    repo_path: Path
-    git_dir: Path
-    path: Path
-    branch: str | None
-    start_point: str | None  # set: a new branch off it; None: an existing branch or worktree
-    adopt: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +39,7 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
     only what is stopped or changed is (re)started."""
     ws = ctx.ws
     slug = ticket_slug(name)
-    by_repo = _index_requests(ws, requests)
+    by_repo = index_requests(ws, requests)
     notices: list[str] = []
     with ctx.lock(f"ticket-{slug}"):
         existing = ctx.registry.read().ticket(slug)
@@ -73,159 +49,67 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
                 hint=f"use {existing.name!r}, or pick another name",
             )
         if existing is not None:
-            _check_worktrees_exist(existing)
-        steps = _plan_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
-        shared_up(ctx)
-        undo = Undo(ctx.say)
-        try:
-            record = _reserve(ctx, name, slug, steps, undo)
-            record = _make_worktrees(ctx, record, steps, undo)
-            data.ensure_ticket_database(ctx, record, undo)
-            action = _start(ctx, record, created=existing is None, undo=undo)
-        except BaseException:
-            undo.run()
-            raise
-        undo.clear()
+            check_worktrees_exist(existing)
+        steps = plan_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
+        with ctx.using_shared():
+            shared_up(ctx)
+            undo = Undo(ctx.say)
+            try:
+                record = _reserve(ctx, name, slug, steps, undo)
+                if existing is None or existing.redis_db != record.redis_db:
+                    data.clean_redis(ctx, record.redis_db)
+                record = _make_worktrees(ctx, record, steps, undo)
+                data.ensure_ticket_database(ctx, record, undo)
+                action = _start(ctx, record, created=existing is None, undo=undo)
+            except BaseException:
+                undo.run()
+                raise
+            undo.clear()
         state = ctx.registry.read()
         view = ticket_view(ws, state, state.tickets[slug], workspace_containers(ws))
     return UpResult(view, action, tuple(notices))
-
-
-def _check_worktrees_exist(record: TicketRecord) -> None:
-    """A worktree deleted by hand cannot be bind-mounted: say so, not what the engine says."""
-    gone = [f"{repo} ({rec.path})" for repo, rec in record.repos.items() if not Path(rec.path).is_dir()]
-    if gone:
-        raise NotFoundError(
-            f"ticket {record.name}: the worktree of {', '.join(gone)} is gone",
-            hint=f"`wtdock down {record.name}` clears the rest (branches are kept), then `wtdock up` makes it again",
-        )
-
-
-def _index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, RepoRequest]:
-    by_repo: dict[str, RepoRequest] = {}
-    for req in requests:
-        if req.repo not in ws.config.repos:
-            raise NotFoundError(
-                f"--{req.mode} {req.repo}=...: no repo {req.repo!r} in {ws.config_file}",
-                hint=f"repos: {', '.join(ws.config.repos) or 'none defined'}",
-            )
-        if req.repo in by_repo:
-            raise UserError(f"repo {req.repo!r} is given twice (--from, --checkout, --worktree)")
-        by_repo[req.repo] = req
-    return by_repo
-
-
-def _plan_steps(
-    ctx: Context,
-    name: str,
-    slug: str,
-    *,
-    existing: TicketRecord | None,
-    by_repo: dict[str, RepoRequest],
-    notices: list[str],
-) -> list[Step]:
-    """Check every repo, ref and branch with read-only git calls: a bad one fails here, before
-    anything is made."""
-    ws = ctx.ws
-    have = existing.repos if existing else {}
-    for repo, asked in by_repo.items():
-        if repo in have:
-            _same_as_recorded(name, repo, asked, have[repo])
-    branched = set(have) | set(by_repo)
-    steps = []
-    for repo in required_repos(ws.config, branched):
-        if repo in have:
-            continue
-        repo_path = gitops.toplevel(ws.repo_path(repo))
-        git_dir = gitops.common_git_dir(repo_path)
-        path = ws.worktree_path(slug, repo)
-        req = by_repo.get(repo)
-        branch = ws.config.branch.format(ticket=name)
-        if req is not None and req.mode == "worktree":
-            steps.append(_adopt(repo, repo_path, git_dir, req.value))
-        elif req is not None and req.mode == "checkout":
-            _check_checkout(repo, repo_path, req.value)
-            steps.append(Step(repo, repo_path, git_dir, path, req.value, None))
-        else:
-            start = req.value if req else ws.config.repos[repo].base
-            gitops.check_branch_name(repo_path, branch)
-            if gitops.branch_exists(repo_path, branch):
-                if req is not None:
-                    raise UserError(
-                        f"branch {branch!r} already exists in repo {repo}",
-                        hint=f"--checkout {repo}={branch} uses it as it is",
-                    )
-                _check_checkout(repo, repo_path, branch)
-                notices.append(f"{repo}: reusing existing branch {branch}")
-                steps.append(Step(repo, repo_path, git_dir, path, branch, None))
-                continue
-            if blocker := gitops.blocking_branch(repo_path, branch):
-                raise UserError(
-                    f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
-                    hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
-                )
-            if gitops.resolve_commit(repo_path, start) is None:
-                what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
-                raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
-            steps.append(Step(repo, repo_path, git_dir, path, branch, start))
-    return steps
-
-
-def _same_as_recorded(name: str, repo: str, req: RepoRequest, rec: RepoRecord) -> None:
-    same = {
-        "from": rec.created_branch and rec.start_point == req.value,
-        "checkout": not rec.created_branch and rec.branch == req.value,
-        "worktree": Path(req.value).resolve() == Path(rec.path).resolve(),
-    }[req.mode]
-    if not same:
-        raise RefusedError(
-            f"ticket {name} already has repo {repo} at {rec.path} on branch {rec.branch}",
-            hint=f"`wtdock down {name}` first to change it, or leave out --{req.mode} {repo}=...",
-        )
-
-
-def _check_checkout(repo: str, repo_path: Path, branch: str) -> None:
-    gitops.check_branch_name(repo_path, branch)
-    if not gitops.branch_exists(repo_path, branch):
-        raise NotFoundError(f"--checkout {repo}={branch}: no such branch in {repo_path}")
-    for wt in gitops.worktrees(repo_path):
-        if wt.branch == branch:
-            raise UserError(
-                f"branch {branch!r} of repo {repo} is already checked out at {wt.path}",
-                hint=f"adopt that worktree with --worktree {repo}={wt.path}",
-            )
-
-
-def _adopt(repo: str, repo_path: Path, git_dir: Path, value: str) -> Step:
-    path = Path(value).expanduser().resolve()
-    found = gitops.worktrees(repo_path)
-    match = next((w for w in found if w.path.resolve() == path), None)
-    if match is None:
-        raise NotFoundError(f"--worktree {repo}={value}: not a worktree of {repo_path}")
-    if match is found[0]:
-        raise UserError(f"--worktree {repo}={value}: that is the repo's primary checkout, not a worktree")
-    return Step(repo, repo_path, git_dir, path, match.branch, None, adopt=True)
 
 
 def _reserve(ctx: Context, name: str, slug: str, steps: list[Step], undo: Undo) -> TicketRecord:
     """Create the registry entry (if new) and give the ticket its ports and data spaces."""
     with ctx.registry.update() as state:
         record = state.tickets.get(slug)
-        created = record is None
+        before = record.model_copy(deep=True) if record is not None else None
         if record is None:
             record = TicketRecord(name=name, slug=slug, created_at=now())
             state.tickets[slug] = record
         branched = set(record.repos) | {s.repo for s in steps}
+        _check_aliases(ctx, state, record, branched)
         _assign_ports(ctx, state, record, branched, avoid=set())
         _assign_data(ctx, state, record, branched)
-    if created:
-        undo.push(f"registry entry of {name}", lambda: _forget(ctx, slug))
+    if before is None:
+        undo.push(f"registry entry of {name}", lambda: _restore(ctx, slug, None), only_if_clean=True)
+    elif steps:
+        # A failed `up --from` on a running ticket leaves it as it was, not with a repo it lacks.
+        undo.push(f"registry entry of {name} as it was", lambda: _restore(ctx, slug, before), only_if_clean=True)
     return record
 
 
-def _forget(ctx: Context, slug: str) -> None:
+def _check_aliases(ctx: Context, state: State, record: TicketRecord, branched: set[str]) -> None:
+    """Ticket ``x`` with service ``api-worker`` and ticket ``x-api`` with service ``worker`` would
+    both be ``x-api-worker`` on the workspace network, and one would get the other's requests."""
+    config = ctx.ws.config
+    mine = {network_alias(record.slug, s) for s in dedicated_services(config, branched)}
+    for other in state.tickets.values():
+        theirs = {network_alias(other.slug, s) for s in dedicated_services(config, other.repos)}
+        if other.slug != record.slug and (clash := mine & theirs):
+            raise UserError(
+                f"ticket {record.name} would share the network name {min(clash)} with ticket {other.name}",
+                hint="pick another ticket name",
+            )
+
+
+def _restore(ctx: Context, slug: str, before: TicketRecord | None) -> None:
     with ctx.registry.update() as state:
-        state.tickets.pop(slug, None)
+        if before is None:
+            state.tickets.pop(slug, None)
+        else:
+            state.tickets[slug] = before
 
 
 def _assign_ports(ctx: Context, state: State, record: TicketRecord, branched: set[str], avoid: set[int]) -> None:
@@ -265,9 +149,10 @@ def _assign_data(ctx: Context, state: State, record: TicketRecord, branched: set
 
 def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo: Undo) -> TicketRecord:
     ws = ctx.ws
-    reason = f"wtdock: ticket {record.name} of workspace {ws.name}"
+    reason = lock_reason(ws, record.name)
+    ticket_branch = ws.config.branch.format(ticket=record.name)
     for step in steps:
-        if not step.adopt:
+        if not step.adopt and not step.resumed:
             # git takes its own locks, but two `worktree add`s in one repo can still trip on them.
             with locked(ws.lock_dir / f"git-{step.repo}.lock"):
                 _make_ticket_folder(step.path.parent, undo)
@@ -285,9 +170,10 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 git_dir=str(step.git_dir),
                 branch=step.branch,
                 start_point=step.start_point,
-                start_commit=gitops.head_commit(step.path),
+                # Unknown for a taken-over worktree: then every commit of its branch counts as its work.
+                start_commit=None if step.resumed else gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
-                created_branch=step.start_point is not None,
+                created_branch=step.start_point is not None or (step.resumed and step.branch == ticket_branch),
             )
     return ctx.registry.read().tickets[record.slug]
 
@@ -333,6 +219,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
+        _check_project_is_ours(ws, project, running)
         reason = start_reason(running, plan.compose["services"], digest, record.rendered_hash)
         if reason is None:
             return "already running"
@@ -352,13 +239,25 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
                 _assign_ports(ctx, state, state.tickets[record.slug], branched, avoid)
                 record = state.tickets[record.slug]
             continue
-        except engine.ServiceUnhealthyError:
+        except (engine.ServiceUnhealthyError, engine.StartTimeoutError):
             _record_hash(ctx, record.slug, digest)
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
         _record_hash(ctx, record.slug, digest)
         return outcome(reason)
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
+
+
+def _check_project_is_ours(ws: Workspace, project: str, running: list[engine.ContainerInfo]) -> None:
+    """Workspace ``shop`` with ticket ``a-b`` and workspace ``shop-a`` with ticket ``b`` are both
+    project ``shop-a-b``: starting one would replace the other's containers."""
+    strangers = [c.labels.get(LABEL_WORKSPACE) for c in running if c.labels.get(LABEL_WORKSPACE) != ws.name]
+    if strangers:
+        owner = f"workspace {strangers[0]!r}" if strangers[0] else "something other than wtdock"
+        raise RefusedError(
+            f"Compose project {project} belongs to {owner}",
+            hint=f"pick another ticket name, or another `name:` in {ws.config_file}",
+        )
 
 
 def _record_hash(ctx: Context, slug: str, digest: str) -> None:

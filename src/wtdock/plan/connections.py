@@ -34,7 +34,9 @@ def database_name(base: str, slug: str) -> str:
 
 
 def template_database(config: Config) -> str:
-    return f"{config.shared.postgres.database}_template"
+    """``<base>__template``: two underscores, which no ticket's database name can hold (a slug has
+    no ``_`` and no doubled ``-``), so no ticket can be given the template's name."""
+    return f"{config.shared.postgres.database}__template"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ LABEL_ROLE = "dev.wtdock.role"
 LABEL_TICKET = "dev.wtdock.ticket"
 LABEL_SERVICE = "dev.wtdock.service"
 LABEL_BRANCH = "dev.wtdock.branch"
+LABEL_ROOT = "dev.wtdock.root"  # on the network: which folder's workspace owns the name
 
 
 @dataclass(frozen=True)

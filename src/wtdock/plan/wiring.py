@@ -26,6 +26,12 @@ def dedicated_services(config: Config, branched: Collection[str]) -> list[str]:
     return [n for n, s in config.services.items() if s.shared is None or s.repo in branched]
 
 
+def network_alias(slug: str, service: str) -> str:
+    """A ticket service's name on the workspace network: the bare service name would answer for
+    every ticket's instance at once."""
+    return f"{slug}-{service}"
+
+
 def required_repos(config: Config, branched: Collection[str]) -> list[str]:
     """The repos a ticket needs a worktree of, in config order."""
     needed = {config.services[n].repo for n in dedicated_services(config, branched)} | set(branched)
@@ -57,7 +63,7 @@ class Wiring:
         branch: str | None = None
         if self.ticket is not None and name in self.dedicated:
             host_port = self.ticket.ports.get(name)
-            internal_host = f"{self.ticket.slug}-{name}"
+            internal_host = network_alias(self.ticket.slug, name)
             branch = self.ticket.checkouts[svc.repo].branch
         elif svc.shared is not None:
             host_port, internal_host = self.shared.ports.get(name), f"shared-{name}"

@@ -1,0 +1,180 @@
+"""What `up` will make for a ticket's repos (new worktrees, checked-out branches, adopted
+worktrees), checked with read-only git calls before anything is made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from wtdock import gitops
+from wtdock.errors import NotFoundError, RefusedError, UserError
+from wtdock.ops.context import Context
+from wtdock.plan.wiring import required_repos
+from wtdock.registry import RepoRecord, TicketRecord
+from wtdock.workspace import Workspace
+
+Mode = Literal["from", "checkout", "worktree"]
+MODES: tuple[Mode, ...] = ("from", "checkout", "worktree")
+
+
+@dataclass(frozen=True)
+class RepoRequest:
+    """``--from REPO=REF``, ``--checkout REPO=BRANCH`` or ``--worktree REPO=PATH``."""
+
+    repo: str
+    mode: Mode
+    value: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A worktree to make (or adopt) for a ticket, checked before anything is made."""
+
+    repo: str
+    repo_path: Path
+    git_dir: Path
+    path: Path
+    branch: str | None
+    start_point: str | None  # set: a new branch off it; None: an existing branch or worktree
+    adopt: bool = False
+    resumed: bool = False  # made by an `up` of this ticket that was killed before it recorded it
+
+
+def lock_reason(ws: Workspace, ticket: str) -> str:
+    """The lock reason of the worktrees wtdock makes: it names the ticket and the workspace."""
+    return f"wtdock: ticket {ticket} of workspace {ws.name}"
+
+
+
+def check_worktrees_exist(record: TicketRecord) -> None:
+    """A worktree deleted by hand cannot be bind-mounted: say so, not what the engine says."""
+    gone = [f"{repo} ({rec.path})" for repo, rec in record.repos.items() if not Path(rec.path).is_dir()]
+    if gone:
+        raise NotFoundError(
+            f"ticket {record.name}: the worktree of {', '.join(gone)} is gone",
+            hint=f"`wtdock down {record.name}` clears the rest (branches are kept), then `wtdock up` makes it again",
+        )
+
+
+def index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, RepoRequest]:
+    by_repo: dict[str, RepoRequest] = {}
+    for req in requests:
+        if req.repo not in ws.config.repos:
+            raise NotFoundError(
+                f"--{req.mode} {req.repo}=...: no repo {req.repo!r} in {ws.config_file}",
+                hint=f"repos: {', '.join(ws.config.repos) or 'none defined'}",
+            )
+        if req.repo in by_repo:
+            raise UserError(f"repo {req.repo!r} is given twice (--from, --checkout, --worktree)")
+        by_repo[req.repo] = req
+    return by_repo
+
+
+def plan_steps(
+    ctx: Context,
+    name: str,
+    slug: str,
+    *,
+    existing: TicketRecord | None,
+    by_repo: dict[str, RepoRequest],
+    notices: list[str],
+) -> list[Step]:
+    """Check every repo, ref and branch with read-only git calls: a bad one fails here, before
+    anything is made."""
+    ws = ctx.ws
+    have = existing.repos if existing else {}
+    for repo, asked in by_repo.items():
+        if repo in have:
+            _same_as_recorded(name, repo, asked, have[repo])
+    branched = set(have) | set(by_repo)
+    steps = []
+    for repo in required_repos(ws.config, branched):
+        if repo in have:
+            continue
+        repo_path = gitops.toplevel(ws.repo_path(repo))
+        git_dir = gitops.common_git_dir(repo_path)
+        path = ws.worktree_path(slug, repo)
+        req = by_repo.get(repo)
+        branch = ws.config.branch.format(ticket=name)
+        if (req is None or req.mode != "worktree") and (left := _left_by_killed_up(ws, name, repo_path, path)):
+            notices.append(f"{repo}: taking over the worktree an interrupted `up` made at {path}")
+            steps.append(Step(repo, repo_path, git_dir, path, left.branch, None, resumed=True))
+        elif req is not None and req.mode == "worktree":
+            steps.append(_adopt(repo, repo_path, git_dir, req.value))
+        elif req is not None and req.mode == "checkout":
+            _check_checkout(repo, repo_path, req.value)
+            steps.append(Step(repo, repo_path, git_dir, path, req.value, None))
+        else:
+            start = req.value if req else ws.config.repos[repo].base
+            gitops.check_branch_name(repo_path, branch)
+            if gitops.branch_exists(repo_path, branch):
+                if req is not None:
+                    raise UserError(
+                        f"branch {branch!r} already exists in repo {repo}",
+                        hint=f"--checkout {repo}={branch} uses it as it is",
+                    )
+                _check_checkout(repo, repo_path, branch)
+                notices.append(f"{repo}: reusing existing branch {branch}")
+                steps.append(Step(repo, repo_path, git_dir, path, branch, None))
+                continue
+            if blocker := gitops.blocking_branch(repo_path, branch):
+                raise UserError(
+                    f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
+                    hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
+                )
+            if gitops.resolve_commit(repo_path, start) is None:
+                what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
+                raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
+            steps.append(Step(repo, repo_path, git_dir, path, branch, start))
+    return steps
+
+
+def _left_by_killed_up(ws: Workspace, name: str, repo_path: Path, path: Path) -> gitops.Worktree | None:
+    """A worktree at this ticket's own path, locked by wtdock for this ticket, that the registry
+    does not know: an `up` killed (no undo runs on SIGKILL) between making it and recording it."""
+    if not path.is_dir():
+        return None
+    found = gitops.find_worktree(repo_path, path)
+    return found if found is not None and found.locked == lock_reason(ws, name) else None
+
+
+def _same_as_recorded(name: str, repo: str, req: RepoRequest, rec: RepoRecord) -> None:
+    same = {
+        "from": rec.created_branch and rec.start_point == req.value,
+        "checkout": not rec.created_branch and rec.branch == req.value,
+        "worktree": Path(req.value).resolve() == Path(rec.path).resolve(),
+    }[req.mode]
+    if not same:
+        raise RefusedError(
+            f"ticket {name} already has repo {repo} at {rec.path} on branch {rec.branch}",
+            hint=f"`wtdock down {name}` first to change it, or leave out --{req.mode} {repo}=...",
+        )
+
+
+def _check_checkout(repo: str, repo_path: Path, branch: str) -> None:
+    gitops.check_branch_name(repo_path, branch)
+    if not gitops.branch_exists(repo_path, branch):
+        raise NotFoundError(f"--checkout {repo}={branch}: no such branch in {repo_path}")
+    found = gitops.worktrees(repo_path)
+    for wt in found:
+        if wt.branch == branch:
+            primary = wt is found[0]
+            raise UserError(
+                f"branch {branch!r} of repo {repo} is already checked out at {wt.path}"
+                + (" (the repo's primary checkout)" if primary else ""),
+                hint=f"--from {repo}={branch} makes a new ticket branch off it" if primary
+                else f"adopt that worktree with --worktree {repo}={wt.path}",
+            )
+
+
+def _adopt(repo: str, repo_path: Path, git_dir: Path, value: str) -> Step:
+    path = Path(value).expanduser().resolve()
+    found = gitops.worktrees(repo_path)
+    match = next((w for w in found if w.path.resolve() == path), None)
+    if match is None:
+        raise NotFoundError(f"--worktree {repo}={value}: not a worktree of {repo_path}")
+    if match is found[0]:
+        raise UserError(f"--worktree {repo}={value}: that is the repo's primary checkout, not a worktree")
+    return Step(repo, repo_path, git_dir, path, match.branch, None, adopt=True)
