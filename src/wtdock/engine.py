@@ -6,12 +6,13 @@ completion and `wtdock url` should not pay.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,17 +139,20 @@ def ensure_network(name: str, labels: dict[str, str]) -> dict[str, str]:
     except docker.errors.APIError as err:
         if err.status_code != 409:
             raise EngineError(f"cannot create network {name}: {err.explanation}") from None
+    else:
+        return labels
+    with _engine_errors(f"inspect network {name}"):
         return dict(api.networks.get(name).attrs.get("Labels") or {})
-    return labels
 
 
 def volume_exists(name: str) -> bool:
     import docker
 
-    try:
-        _api().volumes.get(name)
-    except docker.errors.NotFound:
-        return False
+    with _engine_errors(f"look up volume {name}"):
+        try:
+            _api().volumes.get(name)
+        except docker.errors.NotFound:
+            return False
     return True
 
 
@@ -250,22 +254,38 @@ def run_in_container(container_id: str, argv: Sequence[str]) -> int:
 
 def remove_project(project: str) -> None:
     """Remove a project's containers (with anonymous volumes) and networks by label, with no
-    compose file: for orphans whose file is gone."""
+    compose file: for orphans whose file is gone. One already gone is no error."""
+    import docker
+
     api = _api()
-    for container in api.containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={project}"}):
-        container.remove(force=True, v=True)
-    for network in api.networks.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
-        network.remove()
+    with _engine_errors(f"remove project {project}"):
+        for container in api.containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={project}"}):
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True, v=True)
+        for network in api.networks.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
+            with contextlib.suppress(docker.errors.NotFound):
+                network.remove()
+
+
+@contextlib.contextmanager
+def _engine_errors(doing: str) -> Iterator[None]:
+    """docker-py's errors as wtdock's: one line, no traceback."""
+    import docker
+
+    try:
+        yield
+    except docker.errors.APIError as err:
+        raise EngineError(f"could not {doing}: {err.explanation or err}") from None
 
 
 def remove_project_volumes(project: str) -> list[str]:
     """Remove every volume Compose made for a project, also those its current file no longer names
     (an events engine switched from nats to redpanda leaves nats-data behind)."""
-    api = _api()
     removed = []
-    for volume in api.volumes.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
-        volume.remove(force=True)
-        removed.append(str(volume.name))
+    with _engine_errors(f"remove the volumes of {project}"):
+        for volume in _api().volumes.list(filters={"label": f"{LABEL_PROJECT}={project}"}):
+            volume.remove(force=True)
+            removed.append(str(volume.name))
     return removed
 
 

@@ -241,7 +241,10 @@ def unlock_worktree(repo: Path, path: Path) -> None:
 
 def remove_worktree(repo: Path, path: Path, *, force: bool, reason: str) -> None:
     """Unlock and remove; if git refuses, lock it again so it stays protected."""
-    run(repo, "worktree", "unlock", "--", str(path))
+    found = find_worktree(repo, path)
+    if found is not None and found.locked is not None:
+        # git refuses to unlock what is not locked (`down --keep-worktrees` and `gc` unlock).
+        run(repo, "worktree", "unlock", "--", str(path))
     try:
         run(repo, "worktree", "remove", *(["--force"] if force else []), "--", str(path))
     except GitError:

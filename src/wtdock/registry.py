@@ -57,6 +57,7 @@ class DatabaseRecord(Record):
 
     ticket: str
     created_at: str
+    pending: bool = False  # written before the clone: set while it may not exist yet
 
 
 class SharedRecord(Record):

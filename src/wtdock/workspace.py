@@ -40,7 +40,7 @@ class Workspace:
             if not explicit and not os.environ.get(ENV_WORKSPACE):
                 # In a monorepo that commits wtdock.yaml, each ticket's worktree holds a copy of it:
                 # the workspace that made the worktree is the one meant, not the copy.
-                path = _noted_by_worktree(where, path.parent) or path
+                path = _noted_by_worktree(where, path) or path
         return cls(config_file=path, config=load_config(path))
 
     @property
@@ -100,13 +100,15 @@ class Workspace:
         )
 
 
-def _noted_by_worktree(start: Path, stop: Path) -> Path | None:
-    """The workspace noted in a wtdock worktree whose root lies between ``start`` and ``stop``.
-    Plain file reads (a linked worktree's ``.git`` is a file naming its git dir): no git call, so
-    every command can afford it."""
+def _noted_by_worktree(start: Path, found: Path) -> Path | None:
+    """The workspace noted in the wtdock worktree that holds ``start`` and the config ``found`` in
+    it (at any depth: a monorepo may keep wtdock.yaml in a subfolder). Plain file reads (a linked
+    worktree's ``.git`` is a file naming its git dir): no git call, so every command can afford it."""
     from wtdock.gitops import MARKER
 
     for folder in (start.resolve(), *start.resolve().parents):
+        if not found.is_relative_to(folder):
+            continue  # below the config's folder: a worktree there does not hold the config
         dot_git = folder / ".git"
         if dot_git.is_file():
             text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
@@ -117,7 +119,7 @@ def _noted_by_worktree(start: Path, stop: Path) -> Path | None:
                     noted = Path(marker.read_text(encoding="utf-8").strip())
                     return noted if noted.is_file() else None
             return None
-        if folder == stop or dot_git.is_dir():
+        if dot_git.is_dir():
             return None
     return None
 

@@ -3,6 +3,7 @@ namespace per ticket, cloned fast from a template; data kept by `down` unless dr
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,18 @@ def test_a_database_wtdock_did_not_make_is_never_taken_over(ws: Sandbox) -> None
     assert not ws.worktree("squat", "api").exists()
     assert base_sql(ws, "SELECT n FROM mine", database="app_squat") == [(7,)]
     ws.cli("up", "squat")
+
+    # What an `up` killed between its clone and the clone's mark leaves: an unmarked database and a
+    # pending registry entry for it. The next `up` takes that database over (and marks it).
+    state_file = ws.root / ".wtdock" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["databases"]["app_squat"] = {"ticket": "squat", "created_at": "2026-11-24T00:00:00Z", "pending": True}
+    state_file.write_text(json.dumps(state))
+    ws.cli("up", "squat", "--from", "api=feat/endpoint")
+    assert http_get(f"{api_url(ws, 'squat')}/db/put?key=k&value=v") == "stored"
+    assert base_sql(ws, "SELECT n FROM mine", database="app_squat") == [(7,)]
+    comment = "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'app_squat'"
+    assert base_sql(ws, comment) == [(f"wtdock: database of ticket squat in workspace {ws.name}",)]
 
 
 def test_down_keeps_the_database_and_drop_data_dumps_it_first(ws: Sandbox) -> None:

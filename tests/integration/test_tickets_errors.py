@@ -199,7 +199,18 @@ def test_an_up_killed_half_way_is_taken_over_by_the_next(ws: Sandbox) -> None:
     # locked by wtdock for this ticket, that the registry never heard of.
     path = ws.worktree("k1", "api")
     reason = f"wtdock: ticket k1 of workspace {ws.name}"
-    git(ws.root / "api", "worktree", "add", "-q", "--lock", "--reason", reason, "-b", "k1", str(path), "feat/endpoint")
+    api_repo = ws.root / "api"
+    # One on another branch than the one asked for is not taken over, and not touched.
+    git(api_repo, "worktree", "add", "-q", "--lock", "--reason", reason, "-b", "elsewhere", str(path), "main")
+    wrong = ws.cli("up", "k1", "--from", "api=feat/endpoint", code=3)
+    assert one_error_line(wrong) == (
+        f"an interrupted `up` of k1 left a worktree of api at {path} on elsewhere, not on k1"
+    )
+    assert (path / "server.py").is_file()
+    git(api_repo, "worktree", "unlock", str(path))
+    git(api_repo, "worktree", "remove", str(path))
+
+    git(api_repo, "worktree", "add", "-q", "--lock", "--reason", reason, "-b", "k1", str(path), "feat/endpoint")
 
     result = ws.cli("up", "k1", "--from", "api=feat/endpoint")
     assert f"note: api: taking over the worktree an interrupted `up` made at {path}" in result.stdout

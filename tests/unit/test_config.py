@@ -195,6 +195,24 @@ def error_of(path: Path) -> str:
             id="branch pattern with an unknown field",
         ),
         pytest.param(
+            API_REPO + "branch: 'x/{ticket}{ticket.a}'\n",
+            "3: branch",
+            "the branch pattern may hold {ticket} and no other {...}",
+            id="branch pattern with an attribute",
+        ),
+        pytest.param(
+            API_REPO + "branch: 'x/{ticket}-{ticket!r}'\n",
+            "3: branch",
+            "the branch pattern may hold {ticket} and no other {...}",
+            id="branch pattern with a conversion",
+        ),
+        pytest.param(
+            API_REPO + "branch: 'x/{ticket}}'\n",
+            "3: branch",
+            "the branch pattern may hold {ticket} and no other {...}",
+            id="branch pattern with a stray brace",
+        ),
+        pytest.param(
             API_REPO + "foo: 1\nbar: 2\n",
             "3: foo",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout)"

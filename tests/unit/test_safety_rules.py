@@ -102,3 +102,17 @@ def test_a_worktree_holding_a_copy_of_wtdock_yaml_leads_to_the_workspace_that_ma
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "wtdock.yaml").write_text("name: other\n")
     assert Workspace.load(start=tmp_path / "other").name == "other"
+
+
+def test_a_copy_of_wtdock_yaml_in_a_subfolder_of_the_worktree_does_not_win_either(tmp_path: Path) -> None:
+    real = tmp_path / "ws" / "wtdock.yaml"
+    real.parent.mkdir()
+    real.write_text("name: real\n")
+    git_dir = tmp_path / "mono.git" / "worktrees" / "t1"
+    git_dir.mkdir(parents=True)
+    (git_dir / MARKER).write_text(f"{real}\n")
+    worktree = tmp_path / "ws" / ".wtdock" / "worktrees" / "t1" / "mono"
+    (worktree / "deploy" / "dev").mkdir(parents=True)
+    (worktree / ".git").write_text(f"gitdir: {git_dir}\n")
+    (worktree / "deploy" / "wtdock.yaml").write_text("name: copy\n")
+    assert Workspace.load(start=worktree / "deploy" / "dev").config_file == real

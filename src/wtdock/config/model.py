@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 from collections.abc import Mapping
 from typing import Annotated, Literal, NamedTuple
 
@@ -202,9 +203,11 @@ class Config(Model):
         if "{ticket}" not in self.branch:
             raise _at(("branch",), "the branch pattern must contain {ticket}")
         try:
-            self.branch.format(ticket="t")
-        except (KeyError, IndexError, ValueError):
-            raise _at(("branch",), "the branch pattern may hold {ticket} and no other {...}") from None
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(self.branch) if f is not None]
+        except ValueError:
+            fields = [("", None, None)]
+        if any(f != "ticket" or spec or conv for f, spec, conv in fields):
+            raise _at(("branch",), "the branch pattern may hold {ticket} and no other {...}")
         return self
 
     def shared_enabled(self, name: str) -> bool:

@@ -178,7 +178,8 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
     A database recorded for this ticket is taken to exist (`shared down --volumes` forgets them), so
     that a running ticket's `up` makes no Postgres call. An existing database that wtdock did not make
     for this ticket (say the app's own ``app_test``) is never taken over: a later `down --drop-data`
-    would drop it.
+    would drop it. The entry is written as pending before the clone, so that an `up` killed between
+    the clone and its mark is resumed rather than refused.
     """
     name = record.database
     if name is None:
@@ -187,21 +188,31 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
     if entry is not None and entry.ticket != record.name:
         raise RefusedError(f"database {name} is kept from ticket {entry.ticket}, which had the same short name",
                            hint=f"`wtdock up {entry.ticket}` to use it again, or `wtdock db drop {name}`")
-    if entry is not None:
+    if entry is not None and not entry.pending:
         return
     pg = Postgres(ctx)
     mark = owner_mark(ctx, record.name)
     if pg.exists(name):
-        if pg.comment(name) != mark:
+        comment = pg.comment(name)
+        if comment != mark and not (entry is not None and comment == ""):
             raise RefusedError(f"database {name} exists and wtdock did not make it for ticket {record.name}",
                                hint="pick another ticket name, or rename that database if it is not needed")
+        pg.mark(name, mark)
     else:
-        _clone_for(ctx, pg, record.name, name, undo)
+        _record_database(ctx, name, record.name, pending=True)
+        undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
+        _clone(ctx, pg, name)
+        pg.mark(name, mark)
+        ctx.say(f"{record.name}: database {name} cloned from {template_database(ctx.ws.config)}")
+    _record_database(ctx, name, record.name, pending=False)
+
+
+def _record_database(ctx: Context, name: str, ticket: str, *, pending: bool) -> None:
     with ctx.registry.update() as state:
-        state.databases[name] = DatabaseRecord(ticket=record.name, created_at=now())
+        state.databases[name] = DatabaseRecord(ticket=ticket, created_at=now(), pending=pending)
 
 
-def _clone_for(ctx: Context, pg: Postgres, ticket: str, name: str, undo: Undo) -> None:
+def _clone(ctx: Context, pg: Postgres, name: str) -> None:
     template = template_database(ctx.ws.config)
     if not pg.exists(template):
         with _template_lock(ctx, exclusive=True):
@@ -211,9 +222,6 @@ def _clone_for(ctx: Context, pg: Postgres, ticket: str, name: str, undo: Undo) -
                         f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
     with _template_lock(ctx, exclusive=False):
         pg.clone(template, name)
-    undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
-    pg.mark(name, owner_mark(ctx, ticket))
-    ctx.say(f"{ticket}: database {name} cloned from {template}")
 
 
 def _forget(ctx: Context, pg: Postgres, name: str) -> None:
@@ -256,15 +264,16 @@ def _dump_and_drop(ctx: Context, pg: Postgres, name: str, slug: str) -> Path:
 
 def drop_kept(ctx: Context, name: str) -> Path:
     """Dump, then drop, a database that a plain `down` kept: one in the registry whose ticket is gone."""
-    state = ctx.registry.read()
-    entry = state.databases.get(name)
+    entry = ctx.registry.read().databases.get(name)
     if entry is None:
         raise NotFoundError(f"wtdock made no database {name!r} in workspace {ctx.ws.name}",
                             hint="`wtdock db list` shows the databases wtdock made")
-    if any(t.database == name for t in state.tickets.values()):
-        raise RefusedError(f"database {name} belongs to ticket {entry.ticket}, which still exists",
-                           hint=f"`wtdock down {entry.ticket} --drop-data`")
-    return _dump_and_drop(ctx, Postgres(ctx), name, ticket_slug(entry.ticket))
+    slug = ticket_slug(entry.ticket)
+    with ctx.lock(f"ticket-{slug}"):  # no `up` of that ticket may start on it meanwhile
+        if any(t.database == name for t in ctx.registry.read().tickets.values()):
+            raise RefusedError(f"database {name} belongs to ticket {entry.ticket}, which still exists",
+                               hint=f"`wtdock down {entry.ticket} --drop-data`")
+        return _dump_and_drop(ctx, Postgres(ctx), name, slug)
 
 
 def clean_redis(ctx: Context, number: int | None) -> bool:

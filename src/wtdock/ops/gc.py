@@ -10,6 +10,7 @@ from pathlib import Path
 from wtdock import engine, gitops
 from wtdock.errors import GitError, NotFoundError, WtdockError
 from wtdock.ops.context import Context
+from wtdock.ops.repo_steps import lock_reason
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
 
 
@@ -83,13 +84,15 @@ def _unowned_worktrees(ctx: Context) -> list[Orphan]:
     """Worktrees wtdock made and locked for a ticket it no longer knows (an `up` killed half-way,
     or an undo that git refused). They may hold work: gc only unlocks them, never removes them."""
     ws = ctx.ws
-    known = {Path(r.path).resolve() for t in ctx.registry.read().tickets.values() for r in t.repos.values()}
+    # A ticket that exists may be half-way through an `up` that has not recorded its worktree yet,
+    # or have been killed there (its next `up` takes the worktree over): only a gone ticket's count.
+    living = {lock_reason(ws, t.name) for t in ctx.registry.read().tickets.values()}
     found = []
     for repo in ws.config.repos:
         repo_path = gitops.toplevel(ws.repo_path(repo))
         for wt in gitops.worktrees(repo_path)[1:]:
             ours = (wt.locked or "").startswith("wtdock:") and (wt.locked or "").endswith(f" of workspace {ws.name}")
-            if ours and wt.path.exists() and wt.path.resolve() not in known:
+            if ours and wt.path.exists() and wt.locked not in living:
                 found.append(Orphan("worktree", f"{repo}: {wt.path} ({wt.locked}; no such ticket now)",
                                     _unlocker(repo_path, wt.path), done="unlocked (yours now)"))
     return found

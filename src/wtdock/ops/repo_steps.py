@@ -99,8 +99,10 @@ def plan_steps(
         req = by_repo.get(repo)
         branch = ws.config.branch.format(ticket=name)
         if (req is None or req.mode != "worktree") and (left := _left_by_killed_up(ws, name, repo_path, path)):
+            wanted = req.value if req is not None and req.mode == "checkout" else branch
+            taken = Step(repo, repo_path, git_dir, path, left.branch, None, resumed=True)
+            steps.append(_take_over(name, taken, wanted))
             notices.append(f"{repo}: taking over the worktree an interrupted `up` made at {path}")
-            steps.append(Step(repo, repo_path, git_dir, path, left.branch, None, resumed=True))
         elif req is not None and req.mode == "worktree":
             steps.append(_adopt(repo, repo_path, git_dir, req.value))
         elif req is not None and req.mode == "checkout":
@@ -138,6 +140,18 @@ def _left_by_killed_up(ws: Workspace, name: str, repo_path: Path, path: Path) ->
         return None
     found = gitops.find_worktree(repo_path, path)
     return found if found is not None and found.locked == lock_reason(ws, name) else None
+
+
+def _take_over(name: str, left: Step, wanted: str) -> Step:
+    """The worktree a killed `up` left, if it is on the branch this `up` asks for."""
+    if left.branch != wanted:
+        git = f"git -C {left.repo_path} worktree"
+        raise RefusedError(
+            f"an interrupted `up` of {name} left a worktree of {left.repo} at {left.path} on "
+            f"{left.branch or 'a detached HEAD'}, not on {wanted}",
+            hint=f"look at it, then `{git} unlock {left.path}` and `{git} remove {left.path}`",
+        )
+    return left
 
 
 def _same_as_recorded(name: str, repo: str, req: RepoRequest, rec: RepoRecord) -> None:

@@ -11,7 +11,7 @@ from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
 from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
-from wtdock.ops.views import outcome, start_reason
+from wtdock.ops.views import check_project_is_ours, outcome, start_reason
 from wtdock.plan import shared as shared_plan
 from wtdock.plan.compose import display_host, labels
 from wtdock.plan.connections import (
@@ -23,7 +23,7 @@ from wtdock.plan.connections import (
     postgres_url,
     redis_url,
 )
-from wtdock.plan.model import LABEL_ROLE, LABEL_ROOT, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
+from wtdock.plan.model import LABEL_ROOT, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
 from wtdock.registry import State, write_atomic
 from wtdock.workspace import Workspace
 
@@ -63,6 +63,7 @@ def shared_up(ctx: Context) -> SharedStatus:
             # Looked at again on every attempt: a failed one may have left some of our containers
             # started, holding ports that are ours to keep, not taken by someone else.
             running = _containers(ws)
+            check_project_is_ours(ws, ws.shared_project, running)
             ours = {p for c in running for p in c.published}
             plan, text = _render(ctx, ours, avoid)
             digest = hashlib.sha256(text.encode()).hexdigest()
@@ -165,13 +166,15 @@ def _primary_checkouts(ws: Workspace) -> dict[str, Checkout]:
 
 
 def _containers(ws: Workspace) -> list[engine.ContainerInfo]:
-    return engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=shared")
+    """Every container of the shared project, by Compose's own label: one another workspace made
+    under the same project name must be seen, not filtered out."""
+    return engine.containers(f"{engine.LABEL_PROJECT}={ws.shared_project}")
 
 
 def shared_status(ctx: Context, action: str = "") -> SharedStatus:
     ws = ctx.ws
     state = ctx.registry.read()
-    by_service = {c.service: c for c in _containers(ws) if c.project == ws.shared_project}
+    by_service = {c.service: c for c in _containers(ws) if c.labels.get(LABEL_WORKSPACE) == ws.name}
     host = display_host(ws.config.bind)
     services = []
     for name in [*shared_plan.infra_services(ws), *shared_plan.shared_instances(ws)]:
@@ -257,12 +260,13 @@ def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[
             done.extend(f"stopped {p}" for p in sorted(attached))
         if not compose_file(ws).exists():
             _render(ctx, set(), set())
+        check_project_is_ours(ws, ws.shared_project, _containers(ws))
         engine.compose_down(ws.shared_project, compose_file(ws), volumes=volumes)
-        if volumes:
-            engine.remove_project_volumes(ws.shared_project)
         with ctx.registry.update() as state:
             state.shared.rendered_hash = None
             if volumes:
-                state.databases.clear()
+                state.databases.clear()  # their data went with the volume
+        if volumes:
+            engine.remove_project_volumes(ws.shared_project)
         done.append(f"removed {ws.shared_project}" + (" and its data volumes" if volumes else " (data kept)"))
     return done

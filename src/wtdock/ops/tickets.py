@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
-from wtdock.errors import RefusedError, UnavailableError, UserError
+from wtdock.errors import UnavailableError, UserError
 from wtdock.names import ticket_slug
 from wtdock.ops import data
 from wtdock.ops.context import Context
@@ -16,9 +16,17 @@ from wtdock.ops.repo_steps import RepoRequest, Step, check_worktrees_exist, inde
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
-from wtdock.ops.views import TicketView, allocations, outcome, start_reason, ticket_view, workspace_containers
+from wtdock.ops.views import (
+    TicketView,
+    allocations,
+    check_project_is_ours,
+    outcome,
+    start_reason,
+    ticket_view,
+    workspace_containers,
+)
 from wtdock.plan.connections import database_name
-from wtdock.plan.model import LABEL_WORKSPACE, ProjectPlan, SharedAllocations
+from wtdock.plan.model import ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
 from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
 from wtdock.registry import RepoRecord, State, TicketRecord, locked, now, write_atomic
@@ -219,7 +227,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
-        _check_project_is_ours(ws, project, running)
+        check_project_is_ours(ws, project, running)
         reason = start_reason(running, plan.compose["services"], digest, record.rendered_hash)
         if reason is None:
             return "already running"
@@ -246,18 +254,6 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         _record_hash(ctx, record.slug, digest)
         return outcome(reason)
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
-
-
-def _check_project_is_ours(ws: Workspace, project: str, running: list[engine.ContainerInfo]) -> None:
-    """Workspace ``shop`` with ticket ``a-b`` and workspace ``shop-a`` with ticket ``b`` are both
-    project ``shop-a-b``: starting one would replace the other's containers."""
-    strangers = [c.labels.get(LABEL_WORKSPACE) for c in running if c.labels.get(LABEL_WORKSPACE) != ws.name]
-    if strangers:
-        owner = f"workspace {strangers[0]!r}" if strangers[0] else "something other than wtdock"
-        raise RefusedError(
-            f"Compose project {project} belongs to {owner}",
-            hint=f"pick another ticket name, or another `name:` in {ws.config_file}",
-        )
 
 
 def _record_hash(ctx: Context, slug: str, digest: str) -> None:

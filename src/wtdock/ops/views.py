@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock import engine
+from wtdock.errors import RefusedError
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring
 from wtdock.registry import State, TicketRecord
@@ -139,3 +140,16 @@ def outcome(reason: str) -> str:
     if reason in ("first start", "containers are gone"):
         return "started"
     return "resumed" if reason.startswith("not running") else f"updated ({reason})"
+
+
+def check_project_is_ours(ws: Workspace, project: str, running: list[engine.ContainerInfo]) -> None:
+    """Workspace ``shop`` with ticket ``a-b`` and workspace ``shop-a`` with ticket ``b`` are both
+    project ``shop-a-b`` (ticket ``a-shared`` and the shared project of ``shop-a`` too): starting
+    or removing one would replace the other's containers."""
+    strangers = [c.labels.get(LABEL_WORKSPACE) for c in running if c.labels.get(LABEL_WORKSPACE) != ws.name]
+    if strangers:
+        owner = f"workspace {strangers[0]!r}" if strangers[0] else "something other than wtdock"
+        raise RefusedError(
+            f"Compose project {project} belongs to {owner}",
+            hint=f"pick another ticket name, or another `name:` in {ws.config_file}",
+        )
