@@ -12,11 +12,14 @@ from typing import Any
 
 import docker
 import psycopg2
+import pytest
 from typer.testing import CliRunner
 
 from tests.integration.helpers import Sandbox
 from tests.reference import RUNTIME_IMAGE
 from wtdock.cli.app import app
+from wtdock.ops.context import Context
+from wtdock.workspace import Workspace
 
 WS_LABEL = "dev.wtdock.workspace"
 ROLE_LABEL = "dev.wtdock.role"
@@ -231,8 +234,17 @@ def test_down_refuses_while_another_project_is_attached(
     assert "--force" in refused.stderr
     assert all(c.status == "running" for c in containers(engine, project).values())
 
-    forced = ws.cli("shared", "down", "--force")
-    assert forced.stdout.splitlines() == [f"stopped {ws.name}-t1", f"removed {project} (data kept)"]
+    # While a ticket's `up` is between its shared check and its containers running, it holds the
+    # shared lock: `shared down` waits for it instead of pulling the services from under it.
+    ctx = Context(Workspace.load(explicit=str(ws.root)))
+    with ctx.using_shared():
+        waiting = ws.process("shared", "down", "--force")
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=3)
+        assert all(c.status == "running" for c in containers(engine, project).values())
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert out.splitlines() == [f"stopped {ws.name}-t1", f"removed {project} (data kept)"]
     ticket.reload()
     assert ticket.status == "exited"
     assert containers(engine, project) == {}

@@ -149,7 +149,11 @@ def snapshot(ctx: Context) -> Snapshot:
     """Refresh the template from the base database: copy base to a new template, then swap it in.
     Sessions on the base database are closed for the moment of the copy (apps reconnect)."""
     with _template_lock(ctx, exclusive=True):
-        return _snapshot(ctx, Postgres(ctx))
+        pg = Postgres(ctx)
+        base = ctx.ws.config.shared.postgres.database
+        ctx.say(f"db: copying {base}: its open sessions are closed and new ones refused for the moment "
+                "of the copy (apps reconnect)")
+        return _snapshot(ctx, pg)
 
 
 def _snapshot(ctx: Context, pg: Postgres) -> Snapshot:
