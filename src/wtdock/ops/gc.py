@@ -10,7 +10,7 @@ from pathlib import Path
 from wtdock import engine, gitops
 from wtdock.errors import GitError, NotFoundError, WtdockError
 from wtdock.ops.context import Context
-from wtdock.ops.repo_steps import lock_reason
+from wtdock.ops.repo_steps import lock_reason, locked_by_wtdock
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
 
 
@@ -91,8 +91,7 @@ def _unowned_worktrees(ctx: Context) -> list[Orphan]:
     for repo in ws.config.repos:
         repo_path = gitops.toplevel(ws.repo_path(repo))
         for wt in gitops.worktrees(repo_path)[1:]:
-            ours = (wt.locked or "").startswith("wtdock:") and (wt.locked or "").endswith(f" of workspace {ws.name}")
-            if ours and wt.path.exists() and wt.locked not in living:
+            if locked_by_wtdock(wt.locked, ws) and wt.path.exists() and wt.locked not in living:
                 found.append(Orphan("worktree", f"{repo}: {wt.path} ({wt.locked}; no such ticket now)",
                                     _unlocker(repo_path, wt.path), done="unlocked (yours now)"))
     return found
@@ -111,7 +110,7 @@ def _stale_metadata(ctx: Context) -> list[Orphan]:
         except NotFoundError:
             continue
         for wt in gitops.worktrees(repo_path)[1:]:
-            ours = (wt.locked or "").startswith("wtdock:")
+            ours = locked_by_wtdock(wt.locked)
             if not wt.path.exists() and (ours or wt.locked is None):
                 found.append(Orphan("worktree metadata", f"{repo}: {wt.path} (folder is gone)",
                                     _pruner(repo_path, wt.path, ours)))

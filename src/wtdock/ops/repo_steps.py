@@ -47,6 +47,16 @@ def lock_reason(ws: Workspace, ticket: str) -> str:
     return f"wtdock: ticket {ticket} of workspace {ws.name}"
 
 
+def locked_by_wtdock(reason: str | None, ws: Workspace | None = None) -> bool:
+    """Whether a worktree's lock reason is one :func:`lock_reason` wrote (for ``ws``, if given)."""
+    reason = reason or ""
+    return reason.startswith("wtdock:") and (ws is None or reason.endswith(f" of workspace {ws.name}"))
+
+
+def ticket_branch(ws: Workspace, ticket: str) -> str:
+    """The branch wtdock makes for a ticket, from the config's ``branch`` pattern."""
+    return ws.config.branch.format(ticket=ticket)
+
 
 def check_worktrees_exist(record: TicketRecord) -> None:
     """A worktree deleted by hand cannot be bind-mounted: say so, not what the engine says."""
@@ -97,7 +107,7 @@ def plan_steps(
         git_dir = gitops.common_git_dir(repo_path)
         path = ws.worktree_path(slug, repo)
         req = by_repo.get(repo)
-        branch = ws.config.branch.format(ticket=name)
+        branch = ticket_branch(ws, name)
         if (req is None or req.mode != "worktree") and (left := _left_by_killed_up(ws, name, repo_path, path)):
             wanted = req.value if req is not None and req.mode == "checkout" else branch
             taken = Step(repo, repo_path, git_dir, path, left.branch, None, resumed=True)

@@ -12,7 +12,15 @@ from wtdock.errors import UnavailableError, UserError
 from wtdock.names import ticket_slug
 from wtdock.ops import data
 from wtdock.ops.context import Context
-from wtdock.ops.repo_steps import RepoRequest, Step, check_worktrees_exist, index_requests, lock_reason, plan_steps
+from wtdock.ops.repo_steps import (
+    RepoRequest,
+    Step,
+    check_worktrees_exist,
+    index_requests,
+    lock_reason,
+    plan_steps,
+    ticket_branch,
+)
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
@@ -158,7 +166,7 @@ def _assign_data(ctx: Context, state: State, record: TicketRecord, branched: set
 def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo: Undo) -> TicketRecord:
     ws = ctx.ws
     reason = lock_reason(ws, record.name)
-    ticket_branch = ws.config.branch.format(ticket=record.name)
+    own_branch = ticket_branch(ws, record.name)
     for step in steps:
         if not step.adopt and not step.resumed:
             # git takes its own locks, but two `worktree add`s in one repo can still trip on them.
@@ -181,7 +189,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 # Unknown for a taken-over worktree: then every commit of its branch counts as its work.
                 start_commit=None if step.resumed else gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
-                created_branch=step.start_point is not None or (step.resumed and step.branch == ticket_branch),
+                created_branch=step.start_point is not None or (step.resumed and step.branch == own_branch),
             )
     return ctx.registry.read().tickets[record.slug]
 
