@@ -3,9 +3,13 @@ ticket branches it (the README's example)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 RUNTIME_IMAGE = "wtdock-standin/runtime:1"
+# The documented ports (shared API on 3000, front 3001-, api 4001-); a second test session on the same
+# engine (another checkout) moves them with WTDOCK_TEST_REFERENCE_BASE.
+REFERENCE_BASE = int(os.environ.get("WTDOCK_TEST_REFERENCE_BASE", "3000"))
 HEALTH = ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"]
 
 

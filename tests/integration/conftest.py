@@ -15,7 +15,7 @@ import docker
 import pytest
 
 from tests.integration.helpers import STANDIN_IMAGES, Sandbox, make_repo
-from tests.reference import RUNTIME_IMAGE, reference_config
+from tests.reference import REFERENCE_BASE, RUNTIME_IMAGE, reference_config
 
 RUN_ID = f"wt{secrets.token_hex(3)}"
 LABEL = "dev.wtdock.workspace"
@@ -92,8 +92,8 @@ def _free_base() -> int:
 
 @pytest.fixture
 def reference_workspace(make_workspace: Callable[..., Sandbox]) -> Sandbox:
-    """The reference workspace on the documented ports (shared API on 3000, front 3001-, api 4001-)."""
-    return make_workspace("ref", base=3000)
+    """The reference workspace on the documented ports, unless WTDOCK_TEST_REFERENCE_BASE moves them."""
+    return make_workspace("ref", base=REFERENCE_BASE)
 
 
 @pytest.fixture
