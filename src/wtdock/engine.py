@@ -38,6 +38,7 @@ class ContainerInfo:
     state: str
     health: str | None
     published: tuple[int, ...]
+    created: int = 0  # seconds since the epoch
 
     @property
     def up(self) -> bool:
@@ -119,6 +120,7 @@ def _info(attrs: dict[str, Any]) -> ContainerInfo:
         state=attrs.get("State", "unknown"),
         health=_health(attrs.get("Status", "")),
         published=tuple(sorted({p["PublicPort"] for p in attrs.get("Ports") or [] if p.get("PublicPort")})),
+        created=int(attrs.get("Created") or 0),
     )
 
 
@@ -236,7 +238,9 @@ def exec_in(container_id: str, argv: Sequence[str], *, user: str | None = None) 
 def exec_to_file(container_id: str, argv: Sequence[str], target: Path) -> ExecResult:
     """Run ``argv`` in a container, streaming its stdout into ``target`` (a dump may not fit in
     memory; the CLI streams it straight to the file)."""
-    with target.open("wb") as handle:
+    # 0600 from the first byte: a dump holds every row of a database.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
         done = subprocess.run(["docker", "exec", container_id, *argv], stdout=handle, stderr=subprocess.PIPE,
                               check=False)
     return ExecResult(done.returncode, "", done.stderr.decode(errors="replace"))

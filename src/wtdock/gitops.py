@@ -185,16 +185,22 @@ def find_worktree(repo: Path, path: Path) -> Worktree | None:
 MARKER = "wtdock-workspace"
 
 
-def mark_worktree(path: Path, config_file: Path) -> None:
+def mark_worktree(path: Path, config_file: Path, *, keep_existing: bool = False) -> bool:
     """Note the workspace in the worktree's private git dir (``.git/worktrees/<id>/``): git ignores
-    it there, it goes with the worktree, and it leads `wtdock env` back from anywhere inside."""
-    git_dir = Path(run(path, "rev-parse", "--absolute-git-dir").strip())
-    (git_dir / MARKER).write_text(f"{config_file}\n", encoding="utf-8")
+    it there, it goes with the worktree, and it leads `wtdock env` back from anywhere inside.
+    ``keep_existing``: leave a note someone else wrote. Returns whether the note was written."""
+    marker = Path(run(path, "rev-parse", "--absolute-git-dir").strip()) / MARKER
+    if keep_existing and marker.exists():
+        return False
+    marker.write_text(f"{config_file}\n", encoding="utf-8")
+    return True
 
 
-def unmark_worktree(path: Path) -> None:
-    git_dir = Path(run(path, "rev-parse", "--absolute-git-dir").strip())
-    (git_dir / MARKER).unlink(missing_ok=True)
+def unmark_worktree(path: Path, config_file: Path) -> None:
+    """Remove the note, if it is still the one that names ``config_file``."""
+    marker = Path(run(path, "rev-parse", "--absolute-git-dir").strip()) / MARKER
+    if marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").strip() == str(config_file):
+        marker.unlink()
 
 
 def marked_workspace(start: Path) -> Path | None:
@@ -205,6 +211,18 @@ def marked_workspace(start: Path) -> Path | None:
         return None
     marker = git_dir / MARKER
     return Path(marker.read_text(encoding="utf-8").strip()) if marker.is_file() else None
+
+
+def first_commit(worktree: Path) -> str | None:
+    """The commit a worktree started at: the new value of the first entry of its own HEAD reflog
+    (private to the worktree; written by `worktree add`). None when there is no reflog."""
+    log = Path(run(worktree, "rev-parse", "--absolute-git-dir").strip()) / "logs" / "HEAD"
+    try:
+        with log.open(encoding="utf-8", errors="replace") as handle:
+            first = handle.readline().split()
+    except OSError:
+        return None
+    return first[1] if len(first) > 1 and re.fullmatch(r"[0-9a-f]{40,64}", first[1]) else None
 
 
 def head_commit(path: Path) -> str:

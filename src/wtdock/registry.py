@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import os
 import tempfile
 import time
@@ -23,6 +24,10 @@ from wtdock.errors import StateError, UnavailableError
 
 SCHEMA_VERSION: Final = 1
 LOCK_TIMEOUT = 120.0
+# wtdock always writes every one of these: a file without them was not written by wtdock (or was
+# emptied by hand), and reading it as "no tickets" would hand out what running tickets hold.
+STORED_KEYS: Final = ("version", "tickets", "shared", "databases")
+CORRUPT_HINT = "`wtdock repair` rebuilds it from the containers, worktrees and databases (it moves this file aside)"
 
 
 class Record(BaseModel):
@@ -39,6 +44,9 @@ class RepoRecord(Record):
     start_commit: str | None = None
     created_worktree: bool
     created_branch: bool
+    # Whether wtdock wrote the workspace note in the worktree's git dir (an adopted worktree may
+    # carry another workspace's, which is never touched).
+    marked: bool = True
 
 
 class TicketRecord(Record):
@@ -49,7 +57,9 @@ class TicketRecord(Record):
     ports: dict[str, int] = {}
     redis_db: int | None = None
     database: str | None = None
-    rendered_hash: str | None = None
+    rendered_hash: str | None = None  # written by wtdock before 0.2; read, never used
+    # Per service, the fingerprint of what it was last started with (plan/fingerprint.py).
+    rendered: dict[str, dict[str, str]] = {}
 
 
 class DatabaseRecord(Record):
@@ -62,7 +72,8 @@ class DatabaseRecord(Record):
 
 class SharedRecord(Record):
     ports: dict[str, int] = {}
-    rendered_hash: str | None = None
+    rendered_hash: str | None = None  # written by wtdock before 0.2; read, never used
+    rendered: dict[str, dict[str, str]] = {}
 
 
 class State(Record):
@@ -82,6 +93,30 @@ class State(Record):
         return held
 
 
+def parse_state(path: Path, raw: bytes) -> State:
+    """A state file's bytes as a State; anything but what wtdock writes is a StateError naming the file."""
+
+    def corrupt(problem: str) -> StateError:
+        return StateError(f"{path}: unreadable wtdock state ({problem})", hint=CORRUPT_HINT)
+
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise corrupt(f"not UTF-8 text: byte {err.start}") from err
+    except ValueError as err:
+        raise corrupt(f"Invalid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise corrupt("not a JSON object")
+    if missing := [key for key in STORED_KEYS if key not in data]:
+        raise corrupt(f"missing {', '.join(missing)}")
+    try:
+        return State.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise corrupt(f"{first['msg']}" + (f" at {where}" if where else "")) from err
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -95,18 +130,23 @@ class Registry:
 
     def read(self) -> State:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
+            self._check_not_lost()
             return State()
         except OSError as err:
-            raise StateError(f"{self.path}: cannot read: {err.strerror}") from err
-        try:
-            return State.model_validate_json(text)
-        except ValidationError as err:
-            raise StateError(
-                f"{self.path}: unreadable wtdock state ({err.errors()[0]['msg']})",
-                hint="restore it or move it aside; wtdock never resets it by itself",
-            ) from None
+            raise StateError(f"{self.path}: cannot read: {err.strerror}", hint=CORRUPT_HINT) from err
+        return parse_state(self.path, raw)
+
+    def _check_not_lost(self) -> None:
+        """No file is a new workspace, unless tickets left their compose files beside it: then
+        the file was deleted under them, and an empty state would give their ports, Redis numbers
+        and databases away again."""
+        tickets = sorted(p.parent.name for p in (self.path.parent / "tickets").glob("*/compose.yaml"))
+        if tickets:
+            shown = ", ".join(tickets[:5]) + (f" (+{len(tickets) - 5} more)" if len(tickets) > 5 else "")
+            raise StateError(f"{self.path} is missing, but tickets still have their files in "
+                             f"{self.path.parent / 'tickets'}: {shown}", hint=CORRUPT_HINT)
 
     @contextlib.contextmanager
     def update(self) -> Iterator[State]:
@@ -114,6 +154,23 @@ class Registry:
         with locked(self.lock_path):
             state = self.read()
             yield state
+            self._write(state)
+
+    @contextlib.contextmanager
+    def rebuild(self) -> Iterator[tuple[State, Path | None]]:
+        """Like ``update()``, for `wtdock repair`: a missing or corrupt file becomes an empty state
+        to fill, and a corrupt one is first moved aside (kept, never deleted)."""
+        with locked(self.lock_path):
+            moved: Path | None = None
+            try:
+                state = parse_state(self.path, self.path.read_bytes())
+            except FileNotFoundError:
+                state = State()
+            except (StateError, OSError):
+                moved = self.path.with_name(f"{self.path.name}.corrupt-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
+                self.path.replace(moved)
+                state = State()
+            yield state, moved
             self._write(state)
 
     def _write(self, state: State) -> None:

@@ -21,6 +21,9 @@ def load_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason})",
+                          hint="save the file as UTF-8") from err
     try:
         return YAML(typ="rt").load(text)
     except YAMLError as err:

@@ -3,6 +3,7 @@ workspaces whose Docker resources are removed by label after each test, also whe
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -42,16 +43,22 @@ def engine() -> docker.DockerClient:
 
 
 def remove_workspaces(client: docker.DockerClient, match: Callable[[str], bool]) -> None:
-    """Remove containers, networks and volumes whose workspace label matches."""
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
-        if match(container.labels.get(LABEL, "")):
-            container.remove(force=True, v=True)
+    """Remove containers, networks and volumes whose workspace label matches. Other test sessions
+    share the engine and remove their own things meanwhile: sparse listings (no inspect of each)
+    and a NotFound on removal are expected."""
+    gone = (docker.errors.NotFound, docker.errors.APIError)
+    for container in client.containers.list(all=True, sparse=True, filters={"label": LABEL}):
+        if match((container.attrs.get("Labels") or {}).get(LABEL, "")):
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True, v=True)
     for network in client.networks.list(filters={"label": LABEL}):
-        if match(network.attrs["Labels"].get(LABEL, "")):
-            network.remove()
+        if match((network.attrs.get("Labels") or {}).get(LABEL, "")):
+            with contextlib.suppress(*gone):
+                network.remove()
     for volume in client.volumes.list(filters={"label": LABEL}):
         if match((volume.attrs.get("Labels") or {}).get(LABEL, "")):
-            volume.remove(force=True)
+            with contextlib.suppress(*gone):
+                volume.remove(force=True)
 
 
 @pytest.fixture

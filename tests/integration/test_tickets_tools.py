@@ -138,40 +138,50 @@ def test_gc_finds_and_removes_orphans(ws: Sandbox, engine: docker.DockerClient) 
     project = f"{ws.name}-w2"
     assert project_containers(engine, project)
 
-    # A registry entry lost behind wtdock's back: its containers are orphans.
+    # A registry entry lost behind wtdock's back: the ticket still lives (containers, a locked
+    # worktree), so gc only reports it, and `wtdock repair` brings it back.
     state_file = ws.root / ".wtdock" / "state.json"
     state = json.loads(state_file.read_text())
     del state["tickets"]["w2"]
     state_file.write_text(json.dumps(state))
-    # A container labelled as a ticket of this workspace that no registry entry knows.
+    # A container labelled as a ticket of this workspace that nothing else knows: an orphan.
     ghost = engine.containers.run(
         RUNTIME_IMAGE,
         ["sleep", "300"],
         detach=True,
         name=f"{ws.name}-ghost-app-1",
-        labels={"dev.wtdock.workspace": ws.name, "dev.wtdock.role": "ticket", PROJECT_LABEL: f"{ws.name}-ghost"},
+        labels={"dev.wtdock.workspace": ws.name, "dev.wtdock.role": "ticket", PROJECT_LABEL: f"{ws.name}-ghost",
+                "dev.wtdock.ticket": "ghost"},
     )
+    # A worktree wtdock locked for a ticket that left nothing else behind (an `up` killed early).
+    gone = ws.root / ".wtdock" / "worktrees" / "gone" / "front"
+    lock = f"wtdock: ticket gone of workspace {ws.name}"
+    git(ws.root / "front", "worktree", "add", "-q", "--lock", "--reason", lock, "-b", "gone", str(gone), "main")
 
     found = rows(ws.cli("gc").stdout)
-    assert f"found containers {project}: {project}-front-1 (no ticket in the registry)" in found
+    assert ("kept unregistered ticket ticket w2: compose files, containers, worktrees but no registry entry "
+            "(`wtdock repair` brings it back)") in found
+    assert not any(f"containers {project}" in line for line in found)
     assert f"found containers {ws.name}-ghost: {ws.name}-ghost-app-1 (no ticket in the registry)" in found
     # Its worktree may hold work: gc hands it over (unlocked), never removes it.
-    w2_front = ws.worktree("w2", "front")
-    lock = f"wtdock: ticket w2 of workspace {ws.name}"
-    assert f"found worktree front: {w2_front.resolve()} ({lock}; no such ticket now)" in found
+    assert f"found worktree front: {gone.resolve()} ({lock}; no such ticket now)" in found
+    assert not any(str(ws.worktree("w2", "front").resolve()) in line for line in found)
     assert "run `wtdock gc --yes` to remove them (wtdock's worktrees are only unlocked, never removed)" in found
-    assert project_containers(engine, project)
 
     removed = rows(ws.cli("gc", "--yes").stdout)
-    assert f"removed containers {project}: {project}-front-1 (no ticket in the registry)" in removed
-    assert f"unlocked (yours now) worktree front: {w2_front.resolve()} ({lock}; no such ticket now)" in removed
-    assert project_containers(engine, project) == []
+    assert f"unlocked (yours now) worktree front: {gone.resolve()} ({lock}; no such ticket now)" in removed
+    assert project_containers(engine, project)
     with pytest.raises(docker.errors.NotFound):
         ghost.reload()
-    assert (w2_front / "server.py").is_file()
+    assert (gone / "server.py").is_file()
     listing = git(ws.root / "front", "worktree", "list", "--porcelain").split("\n\n")
-    block = next(b for b in listing if b.startswith(f"worktree {w2_front.resolve()}\n"))
+    block = next(b for b in listing if b.startswith(f"worktree {gone.resolve()}\n"))
     assert not any(line.startswith("locked") for line in block.splitlines())
+    block = next(b for b in listing if b.startswith(f"worktree {ws.worktree('w2', 'front').resolve()}\n"))
+    assert any(line.startswith("locked") for line in block.splitlines())
+    ws.cli("repair")
+    assert {t["name"]: t["status"] for t in ws.json("ps")} == {"w1": "running", "w2": "running"}
+    git(ws.root / "front", "worktree", "remove", str(gone))
 
     # A ticket whose worktrees were deleted by hand: its entry and git's metadata are stale.
     for repo in ("front", "api"):
@@ -180,10 +190,11 @@ def test_gc_finds_and_removes_orphans(ws: Sandbox, engine: docker.DockerClient) 
     assert "found registry entry ticket w1: its worktrees are gone (branches stay)" in found
     assert f"found worktree metadata front: {ws.worktree('w1', 'front').resolve()} (folder is gone)" in found
     ws.cli("gc", "--yes")
-    assert ws.json("ps") == []
+    assert [t["name"] for t in ws.json("ps")] == ["w2"]
     assert project_containers(engine, f"{ws.name}-w1") == []
     assert str(ws.worktree("w1", "front").resolve()) not in git(ws.root / "front", "worktree", "list")
     assert "w1" in git(ws.root / "api", "branch", "--list", "w1")
+    ws.cli("down", "w2")
     assert "nothing to clean up" in ws.cli("gc").stdout
 
 

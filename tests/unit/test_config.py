@@ -228,6 +228,19 @@ def test_a_bad_config_is_one_line_naming_file_line_and_key(
     assert error_of(path) == f"{path}:{where}: {message}"
 
 
+def test_overlapping_host_port_ranges_name_both_keys(write_config: WriteConfig) -> None:
+    service = "    repo: api\n    image: x\n    port: 80\n"
+    path = write_config(
+        API_REPO + "services:\n"
+        f"  front:\n{service}    host_ports: 3001-3099\n"
+        f"  api:\n{service}    host_ports: 3050-3150\n"
+    )
+    assert error_of(path) == (
+        f"{path}:13: services.api.host_ports: 3050-3150 overlaps services.front.host_ports (3001-3099); "
+        "give each service its own range"
+    )
+
+
 def test_the_error_carries_a_hint(write_config: WriteConfig) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write_config(API_REPO + "foo: 1\n"))
@@ -270,9 +283,16 @@ def test_only_repos_gives_every_default(tmp_path: Path) -> None:
     assert (events.engine, events.enabled, events.preferred_port) == ("nats", True, 4222)
 
 
-def test_an_empty_file_is_a_workspace_with_nothing_in_it(write_config: WriteConfig) -> None:
-    config = load_config(write_config(""))
-    assert (config.name, config.repos, config.services) == ("ws", {}, {})
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n", "---\n"])
+def test_an_empty_file_is_refused(write_config: WriteConfig, text: str) -> None:
+    path = write_config(text)
+    assert error_of(path) == f"{path}: the file is empty"
+
+
+def test_bytes_that_are_not_utf8_name_the_file(write_config: WriteConfig) -> None:
+    path = write_config("")
+    path.write_bytes(b"name: caf\xe9\n")
+    assert error_of(path) == f"{path}: not UTF-8 text (byte 9: invalid continuation byte)"
 
 
 def test_a_given_name_wins_over_the_folder(write_config: WriteConfig) -> None:

@@ -76,7 +76,7 @@ def plans(reference: Workspace, templates: Templates) -> dict[str, ProjectPlan]:
 
 
 def rendered(ws: Workspace, name: str, plan: ProjectPlan) -> str:
-    header = shared_plan.header(ws) if name == "shared" else ticket_plan.header(ws, name)
+    header = shared_plan.header(ws) if name == "shared" else ticket_plan.header(ws, name, name)
     return yamlio.dump(plan.compose, header)
 
 
@@ -95,6 +95,25 @@ def test_rendered_compose_matches_the_golden_file(
     reference: Workspace, plans: dict[str, ProjectPlan], name: str
 ) -> None:
     check_golden(f"{name}.yaml", rendered(reference, name, plans[name]))
+
+
+def test_the_header_of_a_branch_like_ticket_names_its_real_project(reference: Workspace) -> None:
+    header = ticket_plan.header(reference, "feat/x", "feat-x")
+    assert "for ticket feat/x of workspace demo" in header
+    assert "docker compose -p demo-feat-x -f" in header
+
+
+def test_ticket_containers_carry_what_the_ticket_holds(plans: dict[str, ProjectPlan]) -> None:
+    api = plans["feat-02"].compose["services"]["api"]["labels"]
+    assert api["dev.wtdock.ports"] == "api=4001,front=3002"
+    assert api["dev.wtdock.redis-db"] == "1"
+    assert api["dev.wtdock.database"] == "app_feat_02"
+    assert api["dev.wtdock.repo"] == "api"
+    assert api["dev.wtdock.url"] == "http://127.0.0.1:4001"
+    front = plans["feat-01"].compose["services"]["front"]["labels"]
+    assert front["dev.wtdock.ports"] == "front=3001"
+    assert "dev.wtdock.redis-db" not in front
+    assert "dev.wtdock.database" not in front
 
 
 # --- properties of every plan -------------------------------------------------------------------

@@ -99,21 +99,43 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
     ("text", "problem"),
     [
         ("{ not json", "Invalid JSON"),
-        ('{"version": 2}', "Input should be 1"),
-        ('{"version": 1, "tickets": {"a": {"name": "a"}}}', "Field required"),
-        ('{"version": 1, "surprise": true}', "Extra inputs are not permitted"),
+        ("", "Invalid JSON"),
+        ("[]", "not a JSON object"),
+        ("{}", "missing version, tickets, shared, databases"),
+        ('{"version": 1}', "missing tickets, shared, databases"),
+        ('{"version": 2, "tickets": {}, "shared": {}, "databases": {}}', "Input should be 1 at version"),
+        ('{"version": 1, "tickets": {"a": {"name": "a"}}, "shared": {}, "databases": {}}',
+         "Field required at tickets.a.slug"),
+        ('{"version": 1, "tickets": {}, "shared": {}, "databases": {}, "surprise": true}',
+         "Extra inputs are not permitted at surprise"),
+        ('{"version": 1, "tickets": {}, "shared": {}, "databases": {"caf\xe9": 1}}', "not UTF-8 text: byte"),
     ],
 )
 def test_a_corrupt_file_is_reported_with_its_path(registry: Registry, text: str, problem: str) -> None:
     registry.path.parent.mkdir(parents=True)
-    registry.path.write_text(text, encoding="utf-8")
+    raw = text.encode("latin-1")
+    registry.path.write_bytes(raw)
 
     with pytest.raises(StateError) as caught:
         registry.read()
 
+    assert caught.value.exit_code == 4
     assert caught.value.message.startswith(f"{registry.path}: unreadable wtdock state ({problem}")
-    assert caught.value.hint == "restore it or move it aside; wtdock never resets it by itself"
-    assert registry.path.read_text(encoding="utf-8") == text
+    assert caught.value.hint is not None and "wtdock repair" in caught.value.hint
+    assert registry.path.read_bytes() == raw
+
+
+def test_a_deleted_file_under_living_tickets_is_not_an_empty_state(registry: Registry) -> None:
+    (registry.path.parent / "tickets" / "feat-02").mkdir(parents=True)
+    (registry.path.parent / "tickets" / "feat-02" / "compose.yaml").write_text("name: x\n")
+    (registry.path.parent / "tickets" / "gone" / "dumps").mkdir(parents=True)  # a `down` keeps dumps only
+
+    with pytest.raises(StateError) as caught:
+        registry.read()
+
+    assert caught.value.message == (
+        f"{registry.path} is missing, but tickets still have their files in {registry.path.parent / 'tickets'}: feat-02"
+    )
 
 
 def test_a_corrupt_file_is_never_overwritten_by_update(registry: Registry) -> None:

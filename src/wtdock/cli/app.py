@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, shared, tickets
+from wtdock.cli import db, repair, shared, tickets
 from wtdock.cli.output import echo, error
 from wtdock.errors import WtdockError
 
@@ -38,6 +38,7 @@ app = typer.Typer(
 app.add_typer(shared.app, name="shared")
 app.add_typer(db.app, name="db")
 tickets.register(app)
+app.command()(repair.repair)
 
 
 def _version(value: bool) -> None:

@@ -225,6 +225,8 @@ def gc(
 def _gc_outcome(orphan: Orphan) -> str:
     if orphan.error:
         return "failed"
+    if orphan.fix is None:
+        return orphan.done
     return orphan.done if orphan.removed else "found"
 
 

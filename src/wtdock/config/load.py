@@ -39,8 +39,13 @@ def find_config(start: Path, explicit: str | None = None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate a config file."""
     document = yamlio.load_file(path)
-    if document is None:
-        document = {}
+    if document is None or document == {}:
+        # An empty file used to fall back to every default and start a second shared project on
+        # the default ports: a file that says nothing is a mistake, not a workspace.
+        raise ConfigError(
+            f"{path}: the file is empty",
+            hint="a workspace names at least its repos and services; see the config reference in README.md",
+        )
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     data: dict[str, Any] = dict(document)

@@ -200,6 +200,7 @@ class Config(Model):
                 for ref in refs_in(str(value)):
                     if problem := ref_problem(ref, has_port):
                         raise _at(("services", name, "environment", key), problem)
+        self._no_overlapping_ranges()
         if "{ticket}" not in self.branch:
             raise _at(("branch",), "the branch pattern must contain {ticket}")
         try:
@@ -209,6 +210,22 @@ class Config(Model):
         if any(f != "ticket" or spec or conv for f, spec, conv in fields):
             raise _at(("branch",), "the branch pattern may hold {ticket} and no other {...}")
         return self
+
+    def _no_overlapping_ranges(self) -> None:
+        """Two services drawing host ports from one range would take each other's ports, and a
+        ticket's URLs would depend on which service asked first."""
+        seen: list[tuple[str, PortRange]] = []
+        for name, svc in self.services.items():
+            span = svc.host_ports
+            if span is None:
+                continue
+            for other, theirs in seen:
+                if span.first <= theirs.last and theirs.first <= span.last:
+                    raise _at(
+                        ("services", name, "host_ports"),
+                        f"{span} overlaps services.{other}.host_ports ({theirs}); give each service its own range",
+                    )
+            seen.append((name, span))
 
     def shared_enabled(self, name: str) -> bool:
         return {

@@ -90,6 +90,17 @@ class Postgres:
         where = f"datname = {literal(name)}"
         return self.run(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE {where}").strip()  # noqa: S608
 
+    def wtdock_marks(self, workspace: str) -> dict[str, str]:
+        """Database -> ticket, for every database marked as made by wtdock for ``workspace``."""
+        out = self.run("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")
+        marks = {}
+        for line in out.splitlines():
+            name, _, comment = line.partition("|")
+            match = re.fullmatch(rf"wtdock: database of ticket (\S+) in workspace {re.escape(workspace)}", comment)
+            if match:
+                marks[name] = match.group(1)
+        return marks
+
     def mark(self, name: str, owner: str) -> None:
         self.run(f"COMMENT ON DATABASE {quote(name)} IS {text_literal(owner)}")
 
@@ -248,21 +259,40 @@ def _owned(ctx: Context, record: TicketRecord) -> str:
     return name
 
 
-def drop_ticket_data(ctx: Context, record: TicketRecord) -> list[str]:
-    """Dump the ticket's database into its state folder, then drop it. Nothing is dropped when
-    the dump fails."""
+@dataclass(frozen=True)
+class Drop:
+    """A ticket database that `down --drop-data` will dump and drop, checked before anything goes."""
+
+    pg: Postgres
+    database: str
+    slug: str
+
+
+def prepare_drop(ctx: Context, record: TicketRecord) -> Drop | None:
+    """Every precondition of dropping the ticket's data, checked up front: wtdock made the database
+    for this ticket, and the shared Postgres runs. None when the ticket has no database."""
     if record.database is None or record.database not in ctx.registry.read().databases:
-        return []
-    name = _owned(ctx, record)
-    return [f"database {name} (dump: {_dump_and_drop(ctx, Postgres(ctx), name, record.slug)})"]
+        return None
+    return Drop(Postgres(ctx), _owned(ctx, record), record.slug)
+
+
+def dump(ctx: Context, drop: Drop) -> Path:
+    """``pg_dump -Fc`` into the ticket's state folder (0600); a failed dump leaves no file."""
+    dumps = ctx.ws.ticket_dir(drop.slug) / "dumps"
+    dumps.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = dumps / f"{drop.database}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.dump"
+    drop.pg.dump(drop.database, target)
+    return target
+
+
+def forget(ctx: Context, drop: Drop) -> None:
+    _forget(ctx, drop.pg, drop.database)
 
 
 def _dump_and_drop(ctx: Context, pg: Postgres, name: str, slug: str) -> Path:
-    dumps = ctx.ws.ticket_dir(slug) / "dumps"
-    dumps.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = dumps / f"{name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.dump"
-    pg.dump(name, target)
-    _forget(ctx, pg, name)
+    plan = Drop(pg, name, slug)
+    target = dump(ctx, plan)
+    forget(ctx, plan)
     return target
 
 

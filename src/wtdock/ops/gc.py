@@ -10,26 +10,30 @@ from pathlib import Path
 from wtdock import engine, gitops
 from wtdock.errors import GitError, NotFoundError, WtdockError
 from wtdock.ops.context import Context
+from wtdock.ops.repair import evidence
 from wtdock.ops.repo_steps import lock_reason, locked_by_wtdock
-from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE
+from wtdock.plan.model import LABEL_ROLE, LABEL_TICKET, LABEL_WORKSPACE
 
 
 @dataclass
 class Orphan:
     kind: str
     what: str
-    fix: Callable[[], None] = field(repr=False)
+    fix: Callable[[], None] | None = field(repr=False)  # None: only reported, never removed
     removed: bool = False
     error: str | None = None
     done: str = "removed"
 
 
 def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
-    orphans = [*_orphan_containers(ctx), *_lost_tickets(ctx), *_stale_metadata(ctx)]
+    living = _unregistered(ctx)
+    orphans = [*living.values(), *_orphan_containers(ctx, set(living)), *_lost_tickets(ctx), *_stale_metadata(ctx)]
     with contextlib.suppress(NotFoundError):
-        orphans += _unowned_worktrees(ctx)
+        orphans += _unowned_worktrees(ctx, set(living))
     if apply:
         for orphan in orphans:
+            if orphan.fix is None:
+                continue
             # One that cannot be fixed (git refuses, a container is gone already) stops no other.
             try:
                 orphan.fix()
@@ -39,13 +43,31 @@ def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
     return orphans
 
 
-def _orphan_containers(ctx: Context) -> list[Orphan]:
-    """Ticket containers of this workspace whose ticket is not in the registry."""
+def _unregistered(ctx: Context) -> dict[str, Orphan]:
+    """Tickets the registry does not know but that still live: their containers or compose files
+    AND a worktree wtdock locked for them. The registry was lost or emptied, not the tickets:
+    removing their containers (or unlocking their worktrees) would break running work."""
+    known = {t.name for t in ctx.registry.read().tickets.values()}
+    found = {}
+    for name, seen in sorted(evidence(ctx).items()):
+        if name not in known and seen.worktrees and seen.sources - {"worktrees"}:
+            found[name] = Orphan(
+                "unregistered ticket",
+                f"ticket {name}: {', '.join(sorted(seen.sources))} but no registry entry "
+                "(`wtdock repair` brings it back)",
+                None,
+                done="kept",
+            )
+    return found
+
+
+def _orphan_containers(ctx: Context, living: set[str]) -> list[Orphan]:
+    """Ticket containers of this workspace whose ticket is not in the registry and not alive."""
     ws = ctx.ws
     known = {ws.ticket_project(slug) for slug in ctx.registry.read().tickets}
     projects: dict[str, list[str]] = {}
     for c in engine.containers(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=ticket"):
-        if c.project not in known:
+        if c.project not in known and c.labels.get(LABEL_TICKET) not in living:
             projects.setdefault(c.project, []).append(c.name)
     return [
         Orphan("containers", f"{project}: {', '.join(sorted(names))} (no ticket in the registry)",
@@ -80,18 +102,18 @@ def _forgetter(ctx: Context, slug: str) -> Callable[[], None]:
     return forget
 
 
-def _unowned_worktrees(ctx: Context) -> list[Orphan]:
+def _unowned_worktrees(ctx: Context, living: set[str]) -> list[Orphan]:
     """Worktrees wtdock made and locked for a ticket it no longer knows (an `up` killed half-way,
     or an undo that git refused). They may hold work: gc only unlocks them, never removes them."""
     ws = ctx.ws
     # A ticket that exists may be half-way through an `up` that has not recorded its worktree yet,
     # or have been killed there (its next `up` takes the worktree over): only a gone ticket's count.
-    living = {lock_reason(ws, t.name) for t in ctx.registry.read().tickets.values()}
+    alive = {lock_reason(ws, t) for t in {t.name for t in ctx.registry.read().tickets.values()} | living}
     found = []
     for repo in ws.config.repos:
         repo_path = gitops.toplevel(ws.repo_path(repo))
         for wt in gitops.worktrees(repo_path)[1:]:
-            if locked_by_wtdock(wt.locked, ws) and wt.path.exists() and wt.locked not in living:
+            if locked_by_wtdock(wt.locked, ws) and wt.path.exists() and wt.locked not in alive:
                 found.append(Orphan("worktree", f"{repo}: {wt.path} ({wt.locked}; no such ticket now)",
                                     _unlocker(repo_path, wt.path), done="unlocked (yours now)"))
     return found

@@ -3,6 +3,7 @@ worktrees), checked with read-only git calls before anything is made."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,12 @@ class Step:
 def lock_reason(ws: Workspace, ticket: str) -> str:
     """The lock reason of the worktrees wtdock makes: it names the ticket and the workspace."""
     return f"wtdock: ticket {ticket} of workspace {ws.name}"
+
+
+def lock_owner(reason: str | None) -> tuple[str, str] | None:
+    """The (ticket, workspace) a lock reason of :func:`lock_reason` names, or None."""
+    match = re.fullmatch(r"wtdock: ticket (\S+) of workspace (\S+)", reason or "")
+    return (match.group(1), match.group(2)) if match else None
 
 
 def locked_by_wtdock(reason: str | None, ws: Workspace | None = None) -> bool:
@@ -114,9 +121,9 @@ def plan_steps(
             steps.append(_take_over(name, taken, wanted))
             notices.append(f"{repo}: taking over the worktree an interrupted `up` made at {path}")
         elif req is not None and req.mode == "worktree":
-            steps.append(_adopt(repo, repo_path, git_dir, req.value))
+            steps.append(_adopt(ctx, name, Step(repo, repo_path, git_dir, path, None, None, adopt=True), req.value))
         elif req is not None and req.mode == "checkout":
-            _check_checkout(repo, repo_path, req.value)
+            _check_checkout(ctx, repo, repo_path, req.value)
             steps.append(Step(repo, repo_path, git_dir, path, req.value, None))
         else:
             start = req.value if req else ws.config.repos[repo].base
@@ -127,7 +134,7 @@ def plan_steps(
                         f"branch {branch!r} already exists in repo {repo}",
                         hint=f"--checkout {repo}={branch} uses it as it is",
                     )
-                _check_checkout(repo, repo_path, branch)
+                _check_checkout(ctx, repo, repo_path, branch)
                 notices.append(f"{repo}: reusing existing branch {branch}")
                 steps.append(Step(repo, repo_path, git_dir, path, branch, None))
                 continue
@@ -177,7 +184,7 @@ def _same_as_recorded(name: str, repo: str, req: RepoRequest, rec: RepoRecord) -
         )
 
 
-def _check_checkout(repo: str, repo_path: Path, branch: str) -> None:
+def _check_checkout(ctx: Context, repo: str, repo_path: Path, branch: str) -> None:
     gitops.check_branch_name(repo_path, branch)
     if not gitops.branch_exists(repo_path, branch):
         raise NotFoundError(f"--checkout {repo}={branch}: no such branch in {repo_path}")
@@ -185,20 +192,50 @@ def _check_checkout(repo: str, repo_path: Path, branch: str) -> None:
     for wt in found:
         if wt.branch == branch:
             primary = wt is found[0]
+            owner = None if primary else _owner(ctx, wt)
+            if primary:
+                hint = f"--from {repo}={branch} makes a new ticket branch off it"
+            elif owner is not None:
+                hint = f"it is the worktree of ticket {owner}; --from {repo}={branch} makes a new ticket branch off it"
+            else:
+                hint = f"adopt that worktree with --worktree {repo}={wt.path}"
             raise UserError(
                 f"branch {branch!r} of repo {repo} is already checked out at {wt.path}"
-                + (" (the repo's primary checkout)" if primary else ""),
-                hint=f"--from {repo}={branch} makes a new ticket branch off it" if primary
-                else f"adopt that worktree with --worktree {repo}={wt.path}",
+                + (" (the repo's primary checkout)" if primary else "")
+                + (f" (ticket {owner})" if owner else ""),
+                hint=hint,
             )
 
 
-def _adopt(repo: str, repo_path: Path, git_dir: Path, value: str) -> Step:
+def _adopt(ctx: Context, name: str, step: Step, value: str) -> Step:
+    """A worktree someone else made; never one that is another ticket's (wtdock made it for that
+    ticket, or that ticket adopted it): its `down` would delete it under this one."""
+    repo = step.repo
     path = Path(value).expanduser().resolve()
-    found = gitops.worktrees(repo_path)
+    found = gitops.worktrees(step.repo_path)
     match = next((w for w in found if w.path.resolve() == path), None)
     if match is None:
-        raise NotFoundError(f"--worktree {repo}={value}: not a worktree of {repo_path}")
+        raise NotFoundError(f"--worktree {repo}={value}: not a worktree of {step.repo_path}")
     if match is found[0]:
         raise UserError(f"--worktree {repo}={value}: that is the repo's primary checkout, not a worktree")
-    return Step(repo, repo_path, git_dir, path, match.branch, None, adopt=True)
+    owner = _owner(ctx, match)
+    if owner is not None and owner != name:
+        raise RefusedError(
+            f"--worktree {repo}={value}: that worktree belongs to ticket {owner}",
+            hint=f"work in ticket {owner} (`wtdock env {owner}`), or `wtdock down {owner} --keep-worktrees` "
+            "hands it over first",
+        )
+    return Step(repo, step.repo_path, step.git_dir, path, match.branch, None, adopt=True)
+
+
+def _owner(ctx: Context, worktree: gitops.Worktree) -> str | None:
+    """The ticket a worktree belongs to: the one wtdock locked it for (in any workspace), or the one
+    of this workspace that recorded it."""
+    if (locked := lock_owner(worktree.locked)) is not None:
+        ticket, workspace = locked
+        return ticket if workspace == ctx.ws.name else f"{ticket} of workspace {workspace}"
+    real = worktree.path.resolve()
+    for record in ctx.registry.read().tickets.values():
+        if any(Path(r.path).resolve() == real for r in record.repos.values()):
+            return record.name
+    return None

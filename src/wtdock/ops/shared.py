@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
 from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
-from wtdock.ops.views import check_project_is_ours, outcome, start_reason
+from wtdock.ops.views import check_project_is_ours, fingerprints, start_reason
 from wtdock.plan import shared as shared_plan
 from wtdock.plan.compose import display_host, labels
 from wtdock.plan.connections import (
@@ -65,9 +64,9 @@ def shared_up(ctx: Context) -> SharedStatus:
             running = _containers(ws)
             check_project_is_ours(ws, ws.shared_project, running)
             ours = {p for c in running for p in c.published}
-            plan, text = _render(ctx, ours, avoid)
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            reason = start_reason(running, plan.compose["services"], digest, ctx.registry.read().shared.rendered_hash)
+            plan, _ = _render(ctx, ours, avoid)
+            services = plan.compose["services"]
+            reason = start_reason(running, services, ctx.registry.read().shared.rendered)
             if reason is None:
                 return shared_status(ctx, action="already up")
             ctx.say(f"shared: {reason}; starting {plan.project}")
@@ -78,8 +77,8 @@ def shared_up(ctx: Context) -> SharedStatus:
                 avoid.add(err.port)
                 continue
             with ctx.registry.update() as state:
-                state.shared.rendered_hash = digest
-            return shared_status(ctx, action=outcome(reason))
+                state.shared.rendered = fingerprints(services)
+            return shared_status(ctx, action=reason.outcome)
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
 
 
@@ -263,7 +262,7 @@ def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[
         check_project_is_ours(ws, ws.shared_project, _containers(ws))
         engine.compose_down(ws.shared_project, compose_file(ws), volumes=volumes)
         with ctx.registry.update() as state:
-            state.shared.rendered_hash = None
+            state.shared.rendered = {}
             if volumes:
                 state.databases.clear()  # their data went with the volume
         if volumes:

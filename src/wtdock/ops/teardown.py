@@ -67,26 +67,50 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
                 hint=f"commit and push it, or `wtdock down {record.name} --keep-worktrees`, "
                 "or --force (branches and their commits are kept)",
             )
+        # Every precondition before anything is touched: a stopped shared Postgres must not be found
+        # out after the containers and worktrees are gone.
+        drop = data.prepare_drop(ctx, record) if drop_data else None
         for repo, risk in risks.items():
             if risk.ignored:
                 # Said now, before they go: git deletes ignored files (.env) without a word.
                 ctx.say(f"warning: {repo}: ignored files go with the worktree: {_few(risk.ignored)}")
-        project = ctx.ws.ticket_project(record.slug)
-        _remove_containers(ctx, record, project)
-        result.removed.append(f"containers of {project}")
-        # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
-        _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
-        if drop_data:
-            result.removed.extend(data.drop_ticket_data(ctx, record))
-        elif record.database in ctx.registry.read().databases:
-            result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
-        if emptied := data.release_redis(ctx, record.redis_db):
-            result.removed.append(emptied)
-        with ctx.registry.update() as state:
-            state.tickets.pop(record.slug, None)
-        result.removed.append(f"registry entry (ports {', '.join(map(str, sorted(record.ports.values()))) or 'none'})")
-        _tidy_folders(ctx, record)
+        try:
+            _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop)
+        except WtdockError as err:
+            _note_done(err, result)
+            raise
     return result
+
+
+def _take_down(
+    ctx: Context, record: TicketRecord, result: DownResult, *, keep_worktrees: bool, force: bool,
+    drop: data.Drop | None,
+) -> None:
+    # The dump first: if it fails, nothing is removed.
+    dump = data.dump(ctx, drop) if drop is not None else None
+    project = ctx.ws.ticket_project(record.slug)
+    _remove_containers(ctx, record, project)
+    result.removed.append(f"containers of {project}")
+    # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
+    _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
+    if drop is not None:
+        data.forget(ctx, drop)
+        result.removed.append(f"database {drop.database} (dump: {dump})")
+    elif record.database in ctx.registry.read().databases:
+        result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
+    if emptied := data.release_redis(ctx, record.redis_db):
+        result.removed.append(emptied)
+    with ctx.registry.update() as state:
+        state.tickets.pop(record.slug, None)
+    result.removed.append(f"registry entry (ports {', '.join(map(str, sorted(record.ports.values()))) or 'none'})")
+    _tidy_folders(ctx, record)
+
+
+def _note_done(err: WtdockError, result: DownResult) -> None:
+    """Add to the error what `down` had already done when it failed (run it again to finish)."""
+    if result.removed:
+        err.details = (*err.details, *(f"already removed: {line}" for line in result.removed))
+        err.hint = err.hint or f"fix that, then `wtdock down {result.ticket}` again finishes the job"
 
 
 def _remove_containers(ctx: Context, record: TicketRecord, project: str) -> None:
@@ -131,8 +155,9 @@ def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: 
         path = Path(rec.path)
         repo_path = Path(rec.repo_path)
         if not rec.created_worktree:
-            if path.is_dir():
-                gitops.unmark_worktree(path)
+            # Nothing in an adopted worktree is wtdock's but the note it wrote there, if it did.
+            if rec.marked and path.is_dir():
+                gitops.unmark_worktree(path, ctx.ws.config_file)
             result.kept.append(f"{repo}: adopted worktree {path} (not wtdock's to remove)")
         elif keep:
             with contextlib.suppress(GitError):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import UnavailableError, UserError
@@ -28,13 +28,14 @@ from wtdock.ops.views import (
     TicketView,
     allocations,
     check_project_is_ours,
-    outcome,
+    fingerprints,
     start_reason,
     ticket_view,
     workspace_containers,
 )
+from wtdock.plan.compose import parse_ports_label
 from wtdock.plan.connections import database_name
-from wtdock.plan.model import ProjectPlan, SharedAllocations
+from wtdock.plan.model import LABEL_PORTS, LABEL_REDIS_DB, LABEL_TICKET, ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
 from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
 from wtdock.registry import RepoRecord, State, TicketRecord, locked, now, write_atomic
@@ -71,7 +72,7 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
             shared_up(ctx)
             undo = Undo(ctx.say)
             try:
-                record = _reserve(ctx, name, slug, steps, undo)
+                record = _reserve(ctx, name, slug, steps, undo=undo, notices=notices)
                 if existing is None or existing.redis_db != record.redis_db:
                     data.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
@@ -86,8 +87,13 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
     return UpResult(view, action, tuple(notices))
 
 
-def _reserve(ctx: Context, name: str, slug: str, steps: list[Step], undo: Undo) -> TicketRecord:
+def _reserve(
+    ctx: Context, name: str, slug: str, steps: list[Step], *, undo: Undo, notices: list[str]
+) -> TicketRecord:
     """Create the registry entry (if new) and give the ticket its ports and data spaces."""
+    # Read before the lock: what other tickets' containers hold changes only under their own `up`,
+    # which records it in the registry (read under the lock) first.
+    engine_held = EngineHoldings.of(workspace_containers(ctx.ws), ctx.ws.ticket_project(slug))
     with ctx.registry.update() as state:
         record = state.tickets.get(slug)
         before = record.model_copy(deep=True) if record is not None else None
@@ -96,8 +102,8 @@ def _reserve(ctx: Context, name: str, slug: str, steps: list[Step], undo: Undo) 
             state.tickets[slug] = record
         branched = set(record.repos) | {s.repo for s in steps}
         _check_aliases(ctx, state, record, branched)
-        _assign_ports(ctx, state, record, branched, avoid=set())
-        _assign_data(ctx, state, record, branched)
+        notices.extend(_assign_ports(ctx, state, record, branched, engine_held=engine_held, avoid=set()))
+        _assign_data(ctx, state, record, branched, engine_held)
     if before is None:
         undo.push(f"registry entry of {name}", lambda: _restore(ctx, slug, None), only_if_clean=True)
     elif steps:
@@ -128,31 +134,69 @@ def _restore(ctx: Context, slug: str, before: TicketRecord | None) -> None:
             state.tickets[slug] = before
 
 
-def _assign_ports(ctx: Context, state: State, record: TicketRecord, branched: set[str], avoid: set[int]) -> None:
+@dataclass(frozen=True)
+class EngineHoldings:
+    """What the workspace's other containers hold, by the engine's own account (their labels and
+    published ports): the truth when the registry was lost, emptied or edited by hand."""
+
+    ports: dict[int, str]
+    redis_dbs: frozenset[int]
+    ours: frozenset[int]  # host ports this ticket's own containers publish (not taken by others)
+
+    @classmethod
+    def of(cls, containers: Sequence[engine.ContainerInfo], project: str) -> EngineHoldings:
+        held: dict[int, str] = {}
+        redis: set[int] = set()
+        for c in containers:
+            if c.project == project:
+                continue
+            who = f"ticket {c.labels[LABEL_TICKET]}" if LABEL_TICKET in c.labels else f"container {c.name}"
+            for port in [*c.published, *parse_ports_label(c.labels.get(LABEL_PORTS, "")).values()]:
+                held.setdefault(port, who)
+            if (number := c.labels.get(LABEL_REDIS_DB, "")).isdigit():
+                redis.add(int(number))
+        ours = frozenset(p for c in containers if c.project == project for p in c.published)
+        return cls(held, frozenset(redis), ours)
+
+
+def _assign_ports(
+    ctx: Context, state: State, record: TicketRecord, branched: set[str], *, engine_held: EngineHoldings,
+    avoid: set[int],
+) -> list[str]:
+    """Give the ticket's services their host ports; returns a notice per recorded port that moved."""
     ws = ctx.ws
     wants = {}
     for svc in dedicated_services(ws.config, branched):
         span = ws.config.services[svc].host_ports
         if span is not None:
             wants[svc] = ports.Want(range(span.first, span.last + 1), f"services.{svc}.host_ports")
-    held = {p: f"ticket {t.name}" for t in state.tickets.values() if t.slug != record.slug for p in t.ports.values()}
+    held = dict(engine_held.ports)
+    held |= {p: f"ticket {t.name}" for t in state.tickets.values() if t.slug != record.slug for p in t.ports.values()}
     held |= dict.fromkeys(state.shared.ports.values(), "the shared services")
-    project = ws.ticket_project(record.slug)
-    ours = {p for c in engine.containers(f"com.docker.compose.project={project}") for p in c.published}
 
     def free(port: int) -> bool:
-        return port not in avoid and (port in ours or ports.port_is_free(ws.config.bind, port))
+        return port not in avoid and (port in engine_held.ours or ports.port_is_free(ws.config.bind, port))
 
+    before = dict(record.ports)
     record.ports = ports.assign(wants, record.ports, held, free)
+    return [
+        f"{svc}: port {old} is taken; now {record.ports[svc]}"
+        for svc, old in sorted(before.items())
+        if svc in record.ports and record.ports[svc] != old and old in wants[svc].candidates
+    ]
 
 
-def _assign_data(ctx: Context, state: State, record: TicketRecord, branched: set[str]) -> None:
+def _assign_data(
+    ctx: Context, state: State, record: TicketRecord, branched: set[str], engine_held: EngineHoldings
+) -> None:
     config = ctx.ws.config
     needs_db, needs_redis = needs_data_space(config, dedicated_services(config, branched))
     if needs_db and record.database is None:
         record.database = database_name(config.shared.postgres.database, record.slug)
     if needs_redis and record.redis_db is None:
-        used = {t.redis_db for t in state.tickets.values()}
+        # A number a live container holds is never given again, whatever the registry says: it would
+        # be emptied for the new ticket under the one that uses it.
+        used = {t.redis_db for t in state.tickets.values()} | engine_held.redis_dbs
         # 0 stays with the shared instance.
         free = next((n for n in range(1, config.shared.redis.databases) if n not in used), None)
         if free is None:
@@ -177,7 +221,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             if step.start_point is not None:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
-        gitops.mark_worktree(step.path, ws.config_file)
+        marked = gitops.mark_worktree(step.path, ws.config_file, keep_existing=step.adopt)
         with ctx.registry.update() as state:
             record = state.tickets[record.slug]
             record.repos[step.repo] = RepoRecord(
@@ -190,6 +234,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 start_commit=None if step.resumed else gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
                 created_branch=step.start_point is not None or (step.resumed and step.branch == own_branch),
+                marked=marked,
             )
     return ctx.registry.read().tickets[record.slug]
 
@@ -216,7 +261,7 @@ def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
     state = ctx.registry.read()
     shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx))
     plan = plan_ticket(ws, ctx.templates, shared, allocations(record), ctx.user)
-    return plan, yamlio.dump(plan.compose, header(ws, record.name))
+    return plan, yamlio.dump(plan.compose, header(ws, record.name, record.slug))
 
 
 def compose_file(ws: Workspace, slug: str) -> Path:
@@ -231,12 +276,12 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
     avoid: set[int] = set()
     for _ in range(MAX_PORT_RETRIES):
         plan, text = render(ctx, record)
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        services = plan.compose["services"]
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
         check_project_is_ours(ws, project, running)
-        reason = start_reason(running, plan.compose["services"], digest, record.rendered_hash)
+        reason = start_reason(running, services, record.rendered)
         if reason is None:
             return "already running"
         ctx.say(f"{record.name}: {reason}; starting {project}")
@@ -248,22 +293,26 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         except engine.PortConflictError as err:
             if err.port not in record.ports.values():
                 raise
-            ctx.say(f"{record.name}: host port {err.port} is taken; choosing another")
             avoid.add(err.port)
+            engine_held = EngineHoldings.of(workspace_containers(ws), project)
             with ctx.registry.update() as state:
                 branched = set(state.tickets[record.slug].repos)
-                _assign_ports(ctx, state, state.tickets[record.slug], branched, avoid)
+                moved = _assign_ports(
+                    ctx, state, state.tickets[record.slug], branched, engine_held=engine_held, avoid=avoid
+                )
                 record = state.tickets[record.slug]
+            for notice in moved:
+                ctx.say(f"{record.name}: {notice}")
             continue
         except (engine.ServiceUnhealthyError, engine.StartTimeoutError):
-            _record_hash(ctx, record.slug, digest)
+            _record_rendered(ctx, record.slug, services)
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
-        _record_hash(ctx, record.slug, digest)
-        return outcome(reason)
+        _record_rendered(ctx, record.slug, services)
+        return reason.outcome
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
 
 
-def _record_hash(ctx: Context, slug: str, digest: str) -> None:
+def _record_rendered(ctx: Context, slug: str, services: dict[str, Any]) -> None:
     with ctx.registry.update() as state:
-        state.tickets[slug].rendered_hash = digest
+        state.tickets[slug].rendered = fingerprints(services)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from wtdock import engine
 from wtdock.errors import RefusedError
+from wtdock.plan import fingerprint
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring
 from wtdock.registry import State, TicketRecord
@@ -45,6 +47,8 @@ class TicketView:
     database: str | None
     redis_db: int | None
     events_prefix: str | None
+    # Why a ticket whose own containers run is "degraded": a shared service it uses is not running.
+    problems: tuple[str, ...] = ()
 
 
 def allocations(record: TicketRecord) -> TicketAllocations:
@@ -98,17 +102,43 @@ def ticket_view(
         "events" in ws.config.services[n].uses and ws.config.services[n].isolation == "ticket"
         for n in wiring.dedicated
     )
+    problems = () if containers is None else _shared_problems(ws, wiring.dedicated, shared)
+    status = None if containers is None else _status(services, repos)
     return TicketView(
         name=record.name,
         slug=record.slug,
         project=project,
-        status=None if containers is None else _status(services, repos),
+        status="degraded" if status == "running" and problems else status,
+        problems=problems,
         services=tuple(services),
         repos=repos,
         database=record.database,
         redis_db=record.redis_db,
         events_prefix=record.slug if uses_events else None,
     )
+
+
+def _shared_problems(
+    ws: Workspace, dedicated: frozenset[str], shared: Mapping[str, engine.ContainerInfo]
+) -> tuple[str, ...]:
+    """The shared services this ticket depends on that do not run healthy."""
+    config = ws.config
+    needed: set[str] = {
+        config.shared.events.engine if u == "events" else u for n in dedicated for u in config.services[n].uses
+    }
+    needed |= {n for n, s in config.services.items() if n not in dedicated and s.shared is not None}
+    problems = []
+    for name in sorted(needed):
+        found = shared.get(name)
+        if found is None or not found.up:
+            problems.append(f"shared {name} is {_state_of(found)}")
+    return tuple(problems)
+
+
+def _state_of(container: engine.ContainerInfo | None) -> str:
+    if container is None:
+        return "missing"
+    return container.state + (f" ({container.health})" if container.health else "")
 
 
 def _status(services: Sequence[ServiceView], repos: Sequence[RepoView]) -> str:
@@ -121,25 +151,64 @@ def _status(services: Sequence[ServiceView], repos: Sequence[RepoView]) -> str:
     return "stopped" if running == 0 else "partial"
 
 
+@dataclass(frozen=True)
+class StartReason:
+    """Why a project is (re)started: what is new, what changed (by service and field), what is down."""
+
+    kind: Literal["first start", "containers are gone", "changed", "not running"]
+    changes: tuple[str, ...] = ()
+    down: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind in ("first start", "containers are gone"):
+            return self.kind
+        said = [*self.changes]
+        if self.down:
+            said.append(f"not running or not healthy: {', '.join(self.down)}")
+        return "; ".join(said)
+
+    @property
+    def outcome(self) -> str:
+        """What starting for this reason did, in the words `up` prints."""
+        if self.kind in ("first start", "containers are gone"):
+            return "started"
+        return "updated" if self.kind == "changed" else "resumed"
+
+
 def start_reason(
-    running: Sequence[engine.ContainerInfo], services: Iterable[str], digest: str, recorded: str | None
-) -> str | None:
-    """Why a project must be (re)started, or None when it runs healthy from the same file."""
-    missing = sorted(set(services) - {c.service for c in running if c.up})
-    if digest == recorded and not missing:
+    running: Sequence[engine.ContainerInfo],
+    services: Mapping[str, Mapping[str, Any]],
+    recorded: Mapping[str, Mapping[str, str]],
+) -> StartReason | None:
+    """Why a project must be (re)started, or None when every service runs healthy with the config
+    it is planned with. Each container's config-hash label says what it runs; the fingerprints
+    recorded at the last start say what changed since."""
+    by_service = {c.service: c for c in running}
+    if not by_service:
+        return StartReason("containers are gone" if recorded else "first start")
+    changed: list[str] = []
+    for name, service in services.items():
+        found = by_service.get(name)
+        if found is None:
+            if name not in recorded:
+                changed.append(f"{name}: new service")
+            continue
+        if found.labels.get(fingerprint.LABEL_CONFIG_HASH) != fingerprint.config_hash(service):
+            # With no record (state from an older wtdock, or lost) every field would look new.
+            now = fingerprint.fingerprint(service)
+            said = fingerprint.changes(name, recorded[name], now) if name in recorded else []
+            changed.extend(said or [f"{name}: not running its current config"])
+    changed.extend(f"{name}: no longer in the config" for name in sorted(set(by_service) - set(services)))
+    new = {c.split(":")[0] for c in changed if c.endswith(": new service")}
+    down = tuple(sorted(n for n in services if n not in new and not (n in by_service and by_service[n].up)))
+    if not changed and not down:
         return None
-    if not running:
-        return "first start" if recorded is None else "containers are gone"
-    if digest != recorded:
-        return "the compose file changed"
-    return f"not running or not healthy: {', '.join(missing)}"
+    return StartReason("changed" if changed else "not running", tuple(changed), down)
 
 
-def outcome(reason: str) -> str:
-    """What starting for ``reason`` did, in the words `up` prints."""
-    if reason in ("first start", "containers are gone"):
-        return "started"
-    return "resumed" if reason.startswith("not running") else f"updated ({reason})"
+def fingerprints(services: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """What to record once a project is started with ``services``."""
+    return {name: fingerprint.fingerprint(service) for name, service in services.items()}
 
 
 def check_project_is_ours(ws: Workspace, project: str, running: list[engine.ContainerInfo]) -> None:

@@ -37,8 +37,29 @@ def escape_dollars(model: Any) -> Any:
 
 
 def labels(workspace: str, role: str, **extra: str | None) -> dict[str, str]:
+    """wtdock's labels; ``redis_db="1"`` becomes ``dev.wtdock.redis-db``. None leaves a label out."""
     found = {LABEL_WORKSPACE: workspace, LABEL_ROLE: role}
-    found.update({f"dev.wtdock.{k}": v for k, v in extra.items() if v is not None})
+    found.update({f"dev.wtdock.{k.replace('_', '-')}": v for k, v in extra.items() if v is not None})
+    return found
+
+
+def holdings(ports: Mapping[str, int], redis_db: int | None, database: str | None) -> dict[str, str | None]:
+    """What a ticket holds, as labels on each of its containers: the engine's own record of it, which
+    outlives a lost or emptied state file, so that nothing a live ticket holds is given out again."""
+    return {
+        "ports": ",".join(f"{svc}={port}" for svc, port in sorted(ports.items())) or None,
+        "redis_db": None if redis_db is None else str(redis_db),
+        "database": database,
+    }
+
+
+def parse_ports_label(value: str) -> dict[str, int]:
+    """``api=4001,front=3002`` back into a mapping; a malformed part is skipped."""
+    found: dict[str, int] = {}
+    for part in value.split(","):
+        svc, _, port = part.partition("=")
+        if svc and port.isdigit():
+            found[svc] = int(port)
     return found
 
 

@@ -12,6 +12,10 @@ LABEL_ROLE = "dev.wtdock.role"
 LABEL_TICKET = "dev.wtdock.ticket"
 LABEL_SERVICE = "dev.wtdock.service"
 LABEL_BRANCH = "dev.wtdock.branch"
+LABEL_PORTS = "dev.wtdock.ports"
+LABEL_REDIS_DB = "dev.wtdock.redis-db"
+LABEL_DATABASE = "dev.wtdock.database"
+LABEL_WORKTREE = "dev.wtdock.worktree"
 LABEL_ROOT = "dev.wtdock.root"  # on the network: which folder's workspace owns the name
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from wtdock.plan.app import app_service
 from wtdock.plan.compose import display_host, escape_dollars, fill, labels
+from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import Checkout, HostUser, ProjectPlan, SharedAllocations
 from wtdock.plan.wiring import Wiring
 from wtdock.templates import Templates
@@ -78,7 +79,7 @@ def plan_shared(
         compose["volumes"] = volumes
     return ProjectPlan(
         project=ws.shared_project,
-        compose=escape_dollars(compose),
+        compose=with_config_hashes(escape_dollars(compose)),
         endpoints=tuple(wiring.endpoint(n) for n in shared_instances(ws)),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from wtdock.plan.app import app_service
-from wtdock.plan.compose import escape_dollars, labels
+from wtdock.plan.compose import escape_dollars, holdings, labels
+from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import HostUser, ProjectPlan, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring
 from wtdock.templates import Templates
@@ -29,6 +30,7 @@ def plan_ticket(
     wiring = Wiring(config, shared, ticket)
     services: dict[str, Any] = {}
     environment: dict[str, dict[str, str]] = {}
+    holds = holdings(ticket.ports, ticket.redis_db, ticket.database)
     joins_shared = False
     for name in sorted(wiring.dedicated, key=list(config.services).index):
         checkout = ticket.checkouts[config.services[name].repo]
@@ -48,7 +50,10 @@ def plan_ticket(
             user=user,
             host_port=ticket.ports.get(name),
             environment=environment[name],
-            labels=labels(config.name, "ticket", ticket=ticket.name, service=name, branch=checkout.branch),
+            labels=labels(
+                config.name, "ticket", ticket=ticket.name, service=name, repo=checkout.repo,
+                branch=checkout.branch, worktree=str(checkout.path), url=wiring.endpoint(name).url, **holds,
+            ),
             networks=networks,
         )
     project = ws.ticket_project(ticket.slug)
@@ -58,11 +63,11 @@ def plan_ticket(
     compose = {"name": project, "services": services, "networks": networks_model}
     return ProjectPlan(
         project=project,
-        compose=escape_dollars(compose),
+        compose=with_config_hashes(escape_dollars(compose)),
         endpoints=tuple(wiring.endpoint(n) for n in config.services),
         environment=environment,
     )
 
 
-def header(ws: Workspace, ticket: str) -> str:
-    return HEADER.format(ticket=ticket, workspace=ws.name, project=ws.ticket_project(ticket))
+def header(ws: Workspace, ticket: str, slug: str) -> str:
+    return HEADER.format(ticket=ticket, workspace=ws.name, project=ws.ticket_project(slug))
