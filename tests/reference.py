@@ -8,8 +8,11 @@ from typing import Any
 
 RUNTIME_IMAGE = "wtdock-standin/runtime:1"
 # The documented ports (shared API on 3000, front 3001-, api 4001-); a second test session on the same
-# engine (another checkout) moves them with WTDOCK_TEST_REFERENCE_BASE.
-REFERENCE_BASE = int(os.environ.get("WTDOCK_TEST_REFERENCE_BASE", "3000"))
+# engine (another checkout) moves them with WTDOCK_TEST_REFERENCE_BASE, and each parallel worker
+# (pytest-xdist) takes the next hundred.
+REFERENCE_BASE = int(os.environ.get("WTDOCK_TEST_REFERENCE_BASE", "3000")) + 100 * int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 HEALTH = ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health')"]
 
 

@@ -48,6 +48,9 @@ class ContainerInfo:
 class PortConflictError(EngineError):
     """The engine could not publish a host port: another container or process holds it."""
 
+    exit_code = 4
+    kind = "port_taken"
+
     def __init__(self, port: int, message: str, stderr: str) -> None:
         super().__init__(message, stderr=stderr)
         self.port = port
@@ -56,9 +59,13 @@ class PortConflictError(EngineError):
 class ServiceUnhealthyError(EngineError):
     """Containers were made but a service exited or failed its healthcheck."""
 
+    kind = "service_unhealthy"
+
 
 class StartTimeoutError(UnavailableError):
     """Containers were made but were not healthy within the wait timeout."""
+
+    kind = "start_timeout"
 
 
 def _where() -> str:

@@ -1,23 +1,33 @@
 """wtdock's exceptions: one small hierarchy, rendered once at the CLI edge.
 
 Core code raises these and never exits the process. Each carries one line for the user, an optional
-hint, and the exit code the CLI returns (documented in the README):
-
-  2  bad input you can fix: ticket name, option, config file
-  3  refused to protect work or running things (dirty worktree, tickets attached)
-  4  a resource is not available (port taken, range exhausted, timeout)
-  5  an outside tool failed (Docker engine, Compose, git)
+hint, a ``kind`` that programs read (`--json`), and the exit code the CLI returns. ``EXIT_CODES``
+is the one table of those codes; the README's table is checked against it by a test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar, Final
+
+EXIT_CODES: Final = {
+    0: "done",
+    1: "`doctor` found a problem",
+    2: "bad input: ticket name, option, config (the message names file, line and key)",
+    3: "refused to protect work or running things (unsaved work in a worktree, another ticket's worktree, "
+    "tickets on the shared network)",
+    4: "not available: port taken, range or Redis numbers exhausted, a lock held too long, a timeout, the shared "
+    "Postgres stopped; or wtdock's state file is unreadable, hollow or missing under living tickets "
+    "(`wtdock repair`)",
+    5: "an outside tool failed: the Docker engine (also when it does not answer), Compose, git",
+}
 
 
 class WtdockError(Exception):
     """Base of every error wtdock reports to the user."""
 
-    exit_code = 1
+    exit_code: ClassVar[int] = 1
+    kind: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, hint: str | None = None, details: Sequence[str] = ()) -> None:
         super().__init__(message)
@@ -30,42 +40,54 @@ class UserError(WtdockError):
     """The input was wrong; the message says what to change."""
 
     exit_code = 2
+    kind = "bad_input"
 
 
 class ConfigError(UserError):
     """wtdock.yaml is missing, unreadable or invalid. The message names the file and the key."""
 
+    kind = "bad_config"
+
 
 class TicketNameError(UserError):
     """A ticket name that cannot become a branch, a folder and a Compose project."""
 
+    kind = "bad_ticket_name"
+
 
 class NotFoundError(UserError):
     """A ticket, service, repo or ref that does not exist."""
+
+    kind = "not_found"
 
 
 class RefusedError(WtdockError):
     """wtdock refused to do something that would lose work or break running things."""
 
     exit_code = 3
+    kind = "refused"
 
 
 class UnavailableError(WtdockError):
     """A port, a range or a lock is not available, or something did not become ready in time."""
 
     exit_code = 4
+    kind = "unavailable"
 
 
 class StateError(WtdockError):
     """wtdock's own state file is unreadable; never silently reset."""
 
     exit_code = 4
+    kind = "bad_state"
 
 
 class ToolError(WtdockError):
-    """An outside tool (engine, Compose, git) failed. Keeps the command and its stderr."""
+    """An outside tool (engine, Compose, git) failed. Keeps the facts: the command, its exit code
+    (None when it never ran or answered over the API), its stdout and its stderr."""
 
     exit_code = 5
+    kind = "tool_failed"
 
     def __init__(
         self,
@@ -73,21 +95,31 @@ class ToolError(WtdockError):
         *,
         hint: str | None = None,
         command: Sequence[str] = (),
+        returncode: int | None = None,
+        stdout: str = "",
         stderr: str = "",
         details: Sequence[str] = (),
     ) -> None:
         super().__init__(message, hint=hint, details=details)
         self.command = tuple(command)
+        self.returncode = returncode
+        self.stdout = stdout
         self.stderr = stderr
 
 
 class EngineUnavailableError(ToolError):
     """The Docker engine does not answer."""
 
+    kind = "engine_unavailable"
+
 
 class EngineError(ToolError):
     """The engine or Compose answered with an error."""
 
+    kind = "engine_failed"
+
 
 class GitError(ToolError):
     """git failed."""
+
+    kind = "git_failed"

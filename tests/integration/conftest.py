@@ -19,6 +19,7 @@ from tests.integration.helpers import STANDIN_IMAGES, Sandbox, make_repo
 from tests.reference import REFERENCE_BASE, RUNTIME_IMAGE, reference_config
 
 RUN_ID = f"wt{secrets.token_hex(3)}"
+STALE = re.compile(r"^wt[0-9a-f]{6}-")  # any run's workspaces: scripts/test removes them before pytest
 LABEL = "dev.wtdock.workspace"
 
 
@@ -35,9 +36,6 @@ def engine() -> docker.DockerClient:
     missing = [image for image in [*STANDIN_IMAGES.values(), RUNTIME_IMAGE] if not client.images.list(name=image)]
     if missing:
         pytest.fail(f"stand-in images missing: {', '.join(missing)} (run scripts/build-standins)")
-    if os.environ.get("WTDOCK_TEST_CLEAN_STALE"):
-        # scripts/test: leftovers of earlier runs that were killed before their fixtures ran.
-        remove_workspaces(client, lambda name: bool(re.match(r"^wt[0-9a-f]{6}-", name)))
     yield client
     remove_workspaces(client, lambda name: name.startswith(RUN_ID))
 
@@ -88,13 +86,17 @@ def make_workspace(
 
 
 _BASES = range(10000, 32000, 200)  # below the kernel's ephemeral range, away from 3000-4099
-_next_base = itertools.count(os.getpid() % len(_BASES))
+# Parallel workers (pytest-xdist) take every n-th base, so two workers never share a port range.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_next_base = itertools.count(os.getpid() % max(1, len(_BASES) // _WORKERS))
 
 
 def _free_base() -> int:
-    """Port bases for side-by-side workspaces: all 110 of them, from a per-process start, wrapping
-    around (a base still busy is no error: wtdock probes and moves on)."""
-    return _BASES[next(_next_base) % len(_BASES)]
+    """Port bases for side-by-side workspaces, from a per-process start, wrapping around (a base
+    still busy is no error: wtdock probes and moves on)."""
+    mine = _BASES[_WORKER::_WORKERS]
+    return mine[next(_next_base) % len(mine)]
 
 
 @pytest.fixture

@@ -28,6 +28,16 @@ STANDIN_IMAGES = {
 }
 
 
+COMMAND_GROUPS = ("shared", "db", "rescue")  # their commands are two words: `shared status`
+
+
+def check_schema(found: dict[str, Any]) -> None:
+    """Every `--json` output the tests read is checked against its command's schema, when there is one."""
+    from wtdock.schemas import validate
+
+    validate(found)
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
@@ -88,8 +98,19 @@ class Sandbox:
             assert result.exit_code == code, f"exit {result.exit_code}\n{result.stdout}\n{result.stderr}"
         return result
 
+    def envelope(self, *args: str, code: int | None = 0) -> dict[str, Any]:
+        """`wtdock ARGS --json`, parsed: the versioned envelope as a program reads it."""
+        found = json.loads(self.cli(*args, "--json", code=code).stdout)
+        assert found["wtdock"] == 1, found
+        words = args[:2] if args[0] in COMMAND_GROUPS else args[:1]
+        assert found["command"] == " ".join(words), found
+        check_schema(found)
+        return dict(found)
+
     def json(self, *args: str) -> Any:
-        return json.loads(self.cli(*args, "--json").stdout)
+        """The payload of `wtdock ARGS --json`: its one field (`ps` -> the tickets), or its fields."""
+        fields = {k: v for k, v in self.envelope(*args).items() if k not in ("wtdock", "command")}
+        return next(iter(fields.values())) if len(fields) == 1 else fields
 
     def process(self, *args: str) -> subprocess.Popen[str]:
         """wtdock in its own process (for concurrency), started now."""

@@ -141,7 +141,7 @@ def test_up_is_healthy_labelled_idempotent_and_works_by_hand(
     for result in (first, again, resumed, shown, as_json):
         assert password not in result.stdout + result.stderr
     assert f"wtdock:{password}@127.0.0.1:" in shared_env(ws)["DATABASE_URL"]
-    assert json.loads(ws.cli("shared", "env", "--json").stdout)["DATABASE_URL"] == shared_env(ws)["DATABASE_URL"]
+    assert ws.json("shared", "env")["DATABASE_URL"] == shared_env(ws)["DATABASE_URL"]
 
 
 PROBE = """

@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 from tests.unit.helpers import dump_yaml, reference_config
 from wtdock import __version__
 from wtdock.cli.app import app
+from wtdock.errors import EXIT_CODES
 
 NAME_ERROR = "wtdock: error: invalid ticket name 'bad name': it contains whitespace or control characters\n"
 NAME_HINT = "  hint: use letters, digits, '.', '_', '-' and '/', e.g. feat-02 or feat/dashboard-filters\n"
@@ -110,3 +111,10 @@ def test_help_of_a_command() -> None:
     assert result.exit_code == 0
     assert "Create or resume a ticket's environment" in result.stdout
     assert "--from" in result.stdout
+
+
+def test_the_readme_exit_code_table_is_the_code_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| code | meaning |"):].split("\n\n")[0].splitlines()[2:]
+    documented = {int(code): meaning for code, meaning in (row.strip("| ").split(" | ", 1) for row in table)}
+    assert documented == EXIT_CODES

@@ -10,19 +10,46 @@ from typer.core import TyperGroup
 
 from wtdock import __version__
 from wtdock.cli import db, repair, shared, tickets
-from wtdock.cli.output import echo, error
+from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
+
+GROUPS = ("shared", "db", "rescue")
+ROOT_OPTIONS_WITH_VALUES = ("-w", "--workspace")
 
 
 class WtdockGroup(TyperGroup):
-    """Renders every wtdock error once, as one line plus a hint, with its exit code."""
+    """Renders every wtdock error once, as one line plus a hint (or as JSON under `--json`), with
+    its exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["wtdock.args"] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
+        args = ctx.meta.get("wtdock.args", [])
         try:
             return super().invoke(ctx)
         except WtdockError as err:
-            error(err)
+            command, wants_json = _command_of(args)
+            if wants_json:
+                json_error(command, err)
+            else:
+                error(err)
             raise typer.Exit(err.exit_code) from None
+
+
+def _command_of(args: list[str]) -> tuple[str, bool]:
+    """The command words (`up`, `shared status`) and whether `--json` was asked, from the raw
+    arguments: an error may come before the command's own options are parsed."""
+    before = args[: args.index("--")] if "--" in args else args
+    words, skip = [], False
+    for arg in before:
+        if skip or arg.startswith("-"):
+            skip = arg in ROOT_OPTIONS_WITH_VALUES
+            continue
+        words.append(arg)
+    command = " ".join(words[:2]) if words[:1] and words[0] in GROUPS else " ".join(words[:1])
+    return command, "--json" in before
 
 
 app = typer.Typer(
@@ -62,11 +89,18 @@ def root(
 
 
 @app.command()
-def doctor(ctx: typer.Context) -> None:
+def doctor(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False
+) -> None:
     """Check the engine, Compose, git and the workspace config; one line each."""
     from wtdock.ops.doctor import doctor as run_doctor
 
     checks = run_doctor(Path.cwd(), ctx.obj.get("workspace"))
+    if json:
+        emit("doctor", {"ok": all(c.ok for c in checks), "checks": checks})
+        if not all(c.ok for c in checks):
+            raise typer.Exit(1)
+        return
     for check in checks:
         echo(f"{'ok' if check.ok else 'problem':7}  {check.name:10}  {check.detail}")
         if check.hint and not check.ok:

@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 
 from wtdock.cli.common import context
-from wtdock.cli.output import as_json, echo, table
+from wtdock.cli.output import echo, emit, table
 
 app = typer.Typer(help="Per-ticket databases in the shared Postgres.", no_args_is_help=True)
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 @app.command()
-def snapshot(ctx: typer.Context) -> None:
+def snapshot(ctx: typer.Context, json: Json = False) -> None:
     """Refresh the template that new ticket databases are cloned from, from the base database.
 
     Sessions on the base database are closed for the moment of the copy; apps reconnect.
@@ -22,18 +23,21 @@ def snapshot(ctx: typer.Context) -> None:
     from wtdock.ops.data import snapshot as run_snapshot
 
     made = run_snapshot(context(ctx))
+    if json:
+        emit("db snapshot", made)
+        return
     echo(f"template {made.template} now copies {made.base} "
          f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_(ctx: typer.Context, json: Json = False) -> None:
     """The base, the template and every ticket database, with sizes."""
     from wtdock.ops.data import list_databases
 
     rows = list_databases(context(ctx))
     if json:
-        as_json(rows)
+        emit("db list", {"databases": rows})
         return
     table([[r.name, r.role, r.ticket or "-", f"{r.size_mb} MB" if r.size_mb is not None else "missing"]
            for r in rows], headers=["DATABASE", "ROLE", "TICKET", "SIZE"])
@@ -42,8 +46,9 @@ def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = Fa
 @app.command()
 def reset(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument()],
+    ticket: Annotated[str, typer.Argument(metavar="TICKET")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    json: Json = False,
 ) -> None:
     """Drop a ticket's database and clone it again from the template."""
     from wtdock.ops.data import reset as run_reset
@@ -53,21 +58,30 @@ def reset(
     record = find_record(wctx, ticket)
     if not yes:
         typer.confirm(f"Drop {record.database} and clone it again from the template?", abort=True)
-    echo(f"{run_reset(wctx, record)}: cloned again from the template")
+    name = run_reset(wctx, record)
+    if json:
+        emit("db reset", {"ticket": record.name, "database": name})
+        return
+    echo(f"{name}: cloned again from the template")
 
 
 @app.command()
 def drop(
     ctx: typer.Context,
-    database: Annotated[str, typer.Argument(help="As `wtdock db list` names it.")],
+    database: Annotated[str, typer.Argument(help="As `wtdock db list` names it.", metavar="DATABASE")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    json: Json = False,
 ) -> None:
     """Dump, then drop, a database that a plain `down` kept (its ticket is gone)."""
     from wtdock.ops.data import drop_kept
 
     if not yes:
         typer.confirm(f"Dump {database} to the state folder, then drop it?", abort=True)
-    echo(f"dropped {database} (dump: {drop_kept(context(ctx), database)})")
+    dump = drop_kept(context(ctx), database)
+    if json:
+        emit("db drop", {"database": database, "dump": dump})
+        return
+    echo(f"dropped {database} (dump: {dump})")
 
 
 @app.command()

@@ -23,8 +23,39 @@ def progress(text: str) -> None:
     typer.echo(f"wtdock: {text}", err=True)
 
 
-def as_json(value: Any) -> None:
-    echo(json.dumps(_plain(value), indent=2))
+JSON_VERSION = 1  # of the envelope and every command's fields; bumped only when a field goes or changes
+
+
+def envelope(command: str, fields: Any) -> dict[str, Any]:
+    """``{"wtdock": 1, "command": "up", ...fields}``: what every `--json` prints."""
+    plain = _plain(fields)
+    body = plain if isinstance(plain, dict) else {"result": plain}
+    return {"wtdock": JSON_VERSION, "command": command, **body}
+
+
+def emit(command: str, fields: Any) -> None:
+    """A command's result as JSON on stdout, in the versioned envelope."""
+    echo(json.dumps(envelope(command, fields), indent=2))
+
+
+def error_fields(err: WtdockError) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "code": err.exit_code,
+        "kind": err.kind,
+        "message": err.message,
+        "hint": err.hint,
+        "details": list(err.details),
+    }
+    if isinstance(err, ToolError):
+        found["command"] = list(err.command)
+        found["returncode"] = err.returncode
+        found["stderr"] = err.stderr
+    return found
+
+
+def json_error(command: str, err: WtdockError) -> None:
+    """Under `--json` an error is JSON too, on stdout (the exit code is unchanged)."""
+    echo(json.dumps({"wtdock": JSON_VERSION, "command": command, "error": error_fields(err)}, indent=2))
 
 
 def _plain(value: Any) -> Any:

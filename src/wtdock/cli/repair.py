@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wtdock.cli.common import context
-from wtdock.cli.output import as_json, echo
+from wtdock.cli.output import echo, emit
 
 if TYPE_CHECKING:
     from wtdock.ops.repair import FoundTicket, RepairResult
@@ -20,7 +20,7 @@ def repair(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help
 
     result = run_repair(context(ctx))
     if json:
-        as_json(result)
+        emit("repair", result)
     else:
         _show(result)
 

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wtdock.cli.common import context
-from wtdock.cli.output import as_json, echo, table
+from wtdock.cli.output import echo, emit, table
 
 if TYPE_CHECKING:
     from wtdock.ops.shared import SharedStatus
 
 app = typer.Typer(help="The shared services every ticket uses.", no_args_is_help=True)
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _show(status: SharedStatus) -> None:
@@ -26,36 +27,37 @@ def _show(status: SharedStatus) -> None:
 
 
 @app.command()
-def up(ctx: typer.Context) -> None:
+def up(ctx: typer.Context, json: Json = False) -> None:
     """Start the shared services (a no-op when they already run) and wait until healthy."""
     from wtdock.ops.shared import shared_up
 
-    _show(shared_up(context(ctx)))
-
-
-@app.command()
-def status(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Each shared service with its state and host URL."""
-    from wtdock.ops.shared import shared_status
-
-    result = shared_status(context(ctx))
+    result = shared_up(context(ctx))
     if json:
-        as_json(result)
+        emit("shared up", result)
     else:
         _show(result)
 
 
 @app.command()
-def env(
-    ctx: typer.Context,
-    json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def status(ctx: typer.Context, json: Json = False) -> None:
+    """Each shared service with its state and host URL."""
+    from wtdock.ops.shared import shared_status
+
+    result = shared_status(context(ctx))
+    if json:
+        emit("shared status", result)
+    else:
+        _show(result)
+
+
+@app.command()
+def env(ctx: typer.Context, json: Json = False) -> None:
     """Connection URLs for host tools (psql, redis-cli, ...), password included."""
     from wtdock.ops.shared import shared_env
 
     values = shared_env(context(ctx))
     if json:
-        as_json(values)
+        emit("shared env", {"env": values})
     else:
         for key, value in values.items():
             echo(f"{key}={value}")

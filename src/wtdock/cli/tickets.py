@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wtdock.cli.common import context, split_pairs
-from wtdock.cli.output import as_json, echo, table
+from wtdock.cli.output import echo, emit, table
 from wtdock.errors import NotFoundError, UnavailableError, UserError
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def ps(ctx: typer.Context, json: Json = False) -> None:
 
     views = run_ps(context(ctx))
     if json:
-        as_json(views)
+        emit("ps", {"tickets": views})
         return
     if not views:
         echo("no tickets yet: `wtdock up TICKET` makes one")
@@ -104,19 +104,24 @@ def down(
 def url(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str | None, typer.Argument(help="One service; all when left out.")] = None,
+    service: Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")] = None,
+    json: Json = False,
 ) -> None:
     """A ticket's URLs (the shared instance's for services it does not branch)."""
     from wtdock.ops.status import view
 
     found = view(context(ctx), ticket)
-    if service is None:
-        table([[s.service, s.url or "-"] for s in found.services])
-        return
-    match = next((s for s in found.services if s.service == service), None)
-    if match is None or match.url is None:
-        raise NotFoundError(f"ticket {found.name} has no URL for service {service!r}")
-    echo(match.url)
+    urls = {s.service: s.url for s in found.services}
+    if service is not None:
+        if urls.get(service) is None:
+            raise NotFoundError(f"ticket {found.name} has no URL for service {service!r}")
+        urls = {service: urls[service]}
+    if json:
+        emit("url", {"ticket": found.name, "urls": urls})
+    elif service is None:
+        table([[name, value or "-"] for name, value in urls.items()])
+    else:
+        echo(str(urls[service]))
 
 
 def env(
@@ -132,7 +137,7 @@ def env(
     found = view(wctx, ticket)
     values = host_env(wctx, found)
     if json:
-        as_json({"ticket": found, "env": values})
+        emit("env", {"ticket": found, "env": values})
     elif dotenv:
         for key, value in values.items():
             echo(f"{key}={value}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wtdock import engine, gitops
 from wtdock.config import find_config, load_config
-from wtdock.errors import ConfigError, WtdockError
+from wtdock.errors import ConfigError, ToolError, WtdockError
 
 MIN_COMPOSE = (2, 20)
 MIN_ENGINE = (25, 0)  # healthcheck start_interval, which every template uses
@@ -47,7 +47,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def _at_least(what: str, found: tuple[int, ...], shown: str, needed: tuple[int, ...], hint: str) -> str:
     if found[:2] < needed:
-        raise ConfigError(f"{what} {shown} is too old (need {'.'.join(map(str, needed))} or newer)", hint=hint)
+        raise ToolError(f"{what} {shown} is too old (need {'.'.join(map(str, needed))} or newer)", hint=hint)
     return f"{what} {shown}"
 
 
