@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from wtdock.cli.output import as_json, error, table
+from wtdock.cli.output import emit, error, json_error, table
 from wtdock.errors import EngineError, RefusedError, UserError
 
 
@@ -50,17 +50,36 @@ class Ticket:
     env: dict[str, str]
 
 
-def test_json_of_result_objects(capsys: pytest.CaptureFixture[str]) -> None:
-    as_json([Ticket("feat-01", (Service("front", 3001), Service("api", None)), {"A": "1"})])
+def test_json_of_result_objects_in_the_versioned_envelope(capsys: pytest.CaptureFixture[str]) -> None:
+    emit("ps", {"tickets": [Ticket("feat-01", (Service("front", 3001), Service("api", None)), {"A": "1"})]})
     out = capsys.readouterr().out
     services = [{"name": "front", "port": 3001}, {"name": "api", "port": None}]
-    assert json.loads(out) == [{"name": "feat-01", "services": services, "env": {"A": "1"}}]
-    assert out.startswith('[\n  {\n    "name": "feat-01"')
+    assert json.loads(out) == {
+        "wtdock": 1, "command": "ps", "tickets": [{"name": "feat-01", "services": services, "env": {"A": "1"}}]
+    }
+    assert out.startswith('{\n  "wtdock": 1,\n  "command": "ps",')
+
+
+def test_a_result_object_gives_the_envelope_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    emit("x", Service("api", 1))
+    assert json.loads(capsys.readouterr().out) == {"wtdock": 1, "command": "x", "name": "api", "port": 1}
 
 
 def test_fields_hidden_from_repr_are_left_out_of_json(capsys: pytest.CaptureFixture[str]) -> None:
-    as_json(Service("api", 1, secret="hunter2"))
+    emit("x", Service("api", 1, secret="hunter2"))
     assert "hunter2" not in capsys.readouterr().out
+
+
+def test_an_error_under_json_is_json_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    json_error("down", RefusedError("ticket t has work", details=["front: ?? b.py"], hint="commit it"))
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert json.loads(captured.out) == {
+        "wtdock": 1,
+        "command": "down",
+        "error": {"code": 3, "kind": "refused", "message": "ticket t has work", "hint": "commit it",
+                  "details": ["front: ?? b.py"]},
+    }
 
 
 def test_an_error_is_one_line_then_details_then_the_hint(capsys: pytest.CaptureFixture[str]) -> None:
