@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -17,10 +18,14 @@ STATE_DIR = ".wtdock"
 
 @dataclass(frozen=True)
 class Workspace:
-    """A workspace folder: ``wtdock.yaml``, its ``.wtdock/`` state folder, its repos."""
+    """A workspace folder: ``wtdock.yaml``, its ``.wtdock/`` state folder, its repos. Plain data:
+    everything that comes from outside the config (image overrides in the environment) is resolved
+    when it is loaded, so the planner that takes it reads nothing lazily."""
 
     config_file: Path
     config: Config
+    # WTDOCK_IMAGE_<KEY> overrides, read once at load; empty means none.
+    image_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, start: Path | None = None, explicit: str | None = None) -> Workspace:
@@ -41,7 +46,7 @@ class Workspace:
                 # In a monorepo that commits wtdock.yaml, each ticket's worktree holds a copy of it:
                 # the workspace that made the worktree is the one meant, not the copy.
                 path = _noted_by_worktree(where, path) or path
-        return cls(config_file=path, config=load_config(path))
+        return cls(config_file=path, config=load_config(path), image_overrides=image_overrides(os.environ))
 
     @property
     def root(self) -> Path:
@@ -94,10 +99,15 @@ class Workspace:
     def image(self, key: str) -> str:
         """The image for a shared service: ``WTDOCK_IMAGE_<KEY>``, then ``images:``, then the default."""
         return (
-            os.environ.get(f"WTDOCK_IMAGE_{key.upper()}")
+            self.image_overrides.get(key)
             or self.config.images.get(key)  # type: ignore[call-overload]
             or DEFAULT_IMAGES[key]
         )
+
+
+def image_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """``WTDOCK_IMAGE_POSTGRES=...`` and the like, by image key."""
+    return {key: value for key in DEFAULT_IMAGES if (value := environ.get(f"WTDOCK_IMAGE_{key.upper()}"))}
 
 
 def _noted_by_worktree(start: Path, found: Path) -> Path | None:

@@ -32,9 +32,6 @@ def _no_outside_tools(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a unit test started a program: {args[:1]}")
 
     monkeypatch.setattr(subprocess, "Popen", refuse)
-    # Shared images come from the config or the defaults, never from the developer's shell.
-    for key in ("POSTGRES", "REDIS", "NATS", "REDPANDA"):
-        monkeypatch.delenv(f"WTDOCK_IMAGE_{key}", raising=False)
 
 
 @pytest.fixture

@@ -360,3 +360,22 @@ def test_injected_settings_can_be_renamed_or_dropped() -> None:
     assert "DATABASE_URL" not in env
     assert "PGPASSWORD" not in env
     assert env["PGUSER"] == "wtdock"
+
+
+def test_image_overrides_are_resolved_when_the_workspace_is_loaded(templates: Templates) -> None:
+    from dataclasses import replace
+
+    from wtdock.workspace import image_overrides
+
+    overrides = image_overrides({"WTDOCK_IMAGE_POSTGRES": "mirror/postgres:16", "WTDOCK_IMAGE_OTHER": "x"})
+    assert overrides == {"postgres": "mirror/postgres:16"}
+    ws = replace(workspace(reference_config()), image_overrides=overrides)
+    assert plan_of_shared(ws, templates).compose["services"]["postgres"]["image"] == "mirror/postgres:16"
+
+
+def test_the_planner_reaches_no_environment_git_or_engine() -> None:
+    plan_dir = Path(__file__).parents[2] / "src" / "wtdock" / "plan"
+    outside = r"os|subprocess|git|docker|python_on_whales|wtdock\.(?:engine|gitops|registry)"
+    forbidden = re.compile(rf"os\.environ|^\s*(?:import|from) (?:{outside})\b", re.M)
+    for module in sorted(plan_dir.glob("*.py")):
+        assert not forbidden.search(module.read_text(encoding="utf-8")), module.name
