@@ -87,13 +87,9 @@ def drop(
 @app.command()
 def psql(
     ctx: typer.Context,
-    ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.")] = None,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.", metavar="TICKET")] = None,
 ) -> None:
     """An interactive psql on a ticket's database, inside the shared Postgres container."""
-    from wtdock import engine
-    from wtdock.ops.data import psql_argv
-    from wtdock.ops.teardown import find_record
+    from wtdock.ops.attach import psql as run_psql
 
-    wctx = context(ctx)
-    container, argv = psql_argv(wctx, find_record(wctx, ticket) if ticket else None)
-    raise typer.Exit(engine.run_in_container(container, argv))
+    raise typer.Exit(run_psql(context(ctx), ticket))

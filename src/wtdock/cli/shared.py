@@ -88,16 +88,13 @@ def down(
 @app.command()
 def logs(
     ctx: typer.Context,
-    service: Annotated[str | None, typer.Argument()] = None,
+    service: Annotated[str | None, typer.Argument(metavar="SERVICE")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
 ) -> None:
     """Logs of the shared services (or of one)."""
-    from wtdock import engine
-    from wtdock.ops.shared import ensure_compose_file
+    from wtdock.ops.attach import shared_logs
 
-    wctx = context(ctx)
-    args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
-    raise typer.Exit(engine.run_attached(wctx.ws.shared_project, ensure_compose_file(wctx), args))
+    raise typer.Exit(shared_logs(context(ctx), service, follow=follow))
 
 
 @app.command()

@@ -8,10 +8,9 @@ import typer
 
 from wtdock.cli.common import context, split_pairs
 from wtdock.cli.output import echo, emit, table
-from wtdock.errors import NotFoundError, UnavailableError, UserError
+from wtdock.errors import UnavailableError
 
 if TYPE_CHECKING:
-    from wtdock.ops.context import Context
     from wtdock.ops.gc import Orphan
     from wtdock.ops.views import ServiceView, TicketView
 
@@ -108,20 +107,15 @@ def url(
     json: Json = False,
 ) -> None:
     """A ticket's URLs (the shared instance's for services it does not branch)."""
-    from wtdock.ops.status import view
+    from wtdock.ops.status import urls
 
-    found = view(context(ctx), ticket)
-    urls = {s.service: s.url for s in found.services}
-    if service is not None:
-        if urls.get(service) is None:
-            raise NotFoundError(f"ticket {found.name} has no URL for service {service!r}")
-        urls = {service: urls[service]}
+    found = urls(context(ctx), ticket, service)
     if json:
-        emit("url", {"ticket": found.name, "urls": urls})
+        emit("url", found)
     elif service is None:
-        table([[name, value or "-"] for name, value in urls.items()])
+        table([[name, value or "-"] for name, value in found.urls.items()])
     else:
-        echo(str(urls[service]))
+        echo(str(found.urls[service]))
 
 
 def env(
@@ -148,56 +142,27 @@ def env(
 def logs(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str | None, typer.Argument()] = None,
+    service: Annotated[str | None, typer.Argument(metavar="SERVICE")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
 ) -> None:
     """Logs of a ticket's containers (or of one service)."""
-    from wtdock import engine
-    from wtdock.ops.teardown import ensure_file, find_record
+    from wtdock.ops.attach import ticket_logs
 
-    wctx = context(ctx)
-    record = find_record(wctx, ticket)
-    if service is not None:
-        _own_service(wctx, ticket, service)
-    args = ["logs", *(["--follow"] if follow else []), *([service] if service else [])]
-    code = engine.run_attached(wctx.ws.ticket_project(record.slug), ensure_file(wctx, record), args)
-    raise typer.Exit(code)
+    raise typer.Exit(ticket_logs(context(ctx), ticket, service, follow=follow))
 
 
 def exec_(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str, typer.Argument()],
-    command: Annotated[list[str], typer.Argument(help="The command, after --.")],
+    service: Annotated[str, typer.Argument(metavar="SERVICE")],
+    command: Annotated[list[str], typer.Argument(help="The command, after --.", metavar="-- CMD...")],
 ) -> None:
     """Run a command in one of a ticket's own containers: wtdock exec feat-02 api -- rails c"""
-    from wtdock import engine
-    from wtdock.ops.tickets import compose_file
+    from wtdock.ops.attach import exec_in_ticket
 
     # With interspersed arguments off, click hands the `--` that separates the command on to us.
     argv = command[1:] if command[:1] == ["--"] else command
-    if not argv:
-        raise UserError("no command to run", hint=f"wtdock exec {ticket} {service} -- CMD...")
-    wctx = context(ctx)
-    found = _own_service(wctx, ticket, service)
-    code = engine.run_attached(found.project, compose_file(wctx.ws, found.slug), ["exec", service, *argv])
-    raise typer.Exit(code)
-
-
-def _own_service(wctx: Context, ticket: str, service: str) -> TicketView:
-    """The ticket, when ``service`` is one it runs itself (not the shared instance)."""
-    from wtdock.ops.status import view
-
-    found = view(wctx, ticket)
-    match = next((s for s in found.services if s.service == service), None)
-    if match is None:
-        raise NotFoundError(f"no service {service!r} in {wctx.ws.config_file}")
-    if not match.dedicated:
-        raise UserError(
-            f"ticket {found.name} uses the shared {service}",
-            hint=f"`wtdock shared logs {service}`, or docker compose -p {wctx.ws.shared_project} exec {service} ...",
-        )
-    return found
+    raise typer.Exit(exec_in_ticket(context(ctx), ticket, service, argv))
 
 
 def render(ctx: typer.Context, ticket: Ticket) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock.errors import NotFoundError
@@ -30,6 +31,23 @@ def view(ctx: Context, name: str | None, *, with_status: bool = False) -> Ticket
     record = find_record(ctx, name) if name else ticket_here(ctx, Path.cwd())
     state = ctx.registry.read()
     return ticket_view(ctx.ws, state, record, workspace_containers(ctx.ws) if with_status else None)
+
+
+@dataclass(frozen=True)
+class Urls:
+    ticket: str
+    urls: dict[str, str | None]
+
+
+def urls(ctx: Context, name: str, service: str | None = None) -> Urls:
+    """A ticket's URLs by service (the shared instance's for services it does not run), or one."""
+    found = view(ctx, name)
+    every = {s.service: s.url for s in found.services}
+    if service is None:
+        return Urls(found.name, every)
+    if every.get(service) is None:
+        raise NotFoundError(f"ticket {found.name} has no URL for service {service!r}")
+    return Urls(found.name, {service: every[service]})
 
 
 def ticket_here(ctx: Context, cwd: Path) -> TicketRecord:
