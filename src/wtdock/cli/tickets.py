@@ -40,6 +40,7 @@ def up(
     from_: Annotated[list[str], typer.Option("--from", help="REPO=REF: a new ticket branch off REF.")] = [],  # noqa: B006
     checkout: Annotated[list[str], typer.Option("--checkout", help="REPO=BRANCH: use an existing branch.")] = [],  # noqa: B006
     worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
+    json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
     from wtdock.ops.repo_steps import MODES, RepoRequest
@@ -51,6 +52,9 @@ def up(
         for repo, value in split_pairs(values, f"--{mode}")
     ]
     result = run_up(context(ctx), ticket, requests)
+    if json:
+        emit("up", result)
+        return
     for notice in result.notices:
         echo(f"note: {notice}")
     echo(f"{result.ticket.name}: {result.action} (project {result.ticket.project})")
@@ -75,11 +79,15 @@ def ps(ctx: typer.Context, json: Json = False) -> None:
     table(rows, headers=["TICKET", "STATUS", "SERVICE", "URL", "BRANCH"])
 
 
-def stop(ctx: typer.Context, ticket: Ticket) -> None:
+def stop(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
     """Stop a ticket's containers; `up` resumes it with the same URLs."""
     from wtdock.ops.teardown import stop as run_stop
 
-    echo(f"stopped {run_stop(context(ctx), ticket)}")
+    result = run_stop(context(ctx), ticket)
+    if json:
+        emit("stop", result)
+    else:
+        echo(f"stopped {result.project}")
 
 
 def down(
@@ -165,13 +173,17 @@ def exec_(
     raise typer.Exit(exec_in_ticket(context(ctx), ticket, service, argv))
 
 
-def render(ctx: typer.Context, ticket: Ticket) -> None:
-    """Print the ticket's complete compose file as `up` would write it."""
+def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
+    """Print the ticket's complete compose file as `up` would write it (`--json`: the model)."""
     from wtdock.ops.teardown import find_record
     from wtdock.ops.tickets import render as run_render
 
     wctx = context(ctx)
-    typer.echo(run_render(wctx, find_record(wctx, ticket))[1], nl=False)
+    plan, text = run_render(wctx, find_record(wctx, ticket))
+    if json:
+        emit("render", {"project": plan.project, "compose": plan.compose})
+    else:
+        typer.echo(text, nl=False)
 
 
 def gc(

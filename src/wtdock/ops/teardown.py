@@ -40,13 +40,19 @@ def ensure_file(ctx: Context, record: TicketRecord) -> Path:
     return file
 
 
-def stop(ctx: Context, name: str) -> str:
+@dataclass(frozen=True)
+class StopResult:
+    ticket: str
+    project: str
+
+
+def stop(ctx: Context, name: str) -> StopResult:
     """Stop the ticket's containers; worktrees, ports and data stay, and `up` resumes it."""
     record = find_record(ctx, name)
     with ctx.lock(f"ticket-{record.slug}"):
         project = ctx.ws.ticket_project(record.slug)
         engine.compose_stop(project, ensure_file(ctx, record))
-    return project
+    return StopResult(record.name, project)
 
 
 def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_data: bool) -> DownResult:

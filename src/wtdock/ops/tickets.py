@@ -25,6 +25,7 @@ from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
 from wtdock.ops.views import (
+    StartReason,
     TicketView,
     allocations,
     check_project_is_ours,
@@ -46,8 +47,12 @@ MAX_PORT_RETRIES = 10
 
 @dataclass(frozen=True)
 class UpResult:
+    """What `up` did: ``action`` is started, resumed, updated or already running; ``changes`` says
+    what made it (re)start, by service and field; ``notices`` what it chose on the way."""
+
     ticket: TicketView
     action: str
+    changes: tuple[str, ...]
     notices: tuple[str, ...]
 
 
@@ -77,14 +82,15 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
                     data.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
                 data.ensure_ticket_database(ctx, record, undo)
-                action = _start(ctx, record, created=existing is None, undo=undo)
+                action, reason = _start(ctx, record, created=existing is None, undo=undo)
             except BaseException:
                 undo.run()
                 raise
             undo.clear()
         state = ctx.registry.read()
         view = ticket_view(ws, state, state.tickets[slug], workspace_containers(ws))
-    return UpResult(view, action, tuple(notices))
+    changes = () if reason is None else (*reason.changes, *(f"{s}: not running" for s in reason.down))
+    return UpResult(view, action, changes, tuple(notices))
 
 
 def _reserve(
@@ -268,7 +274,7 @@ def compose_file(ws: Workspace, slug: str) -> Path:
     return ws.ticket_dir(slug) / "compose.yaml"
 
 
-def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> str:
+def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> tuple[str, StartReason | None]:
     """Write the compose file and bring the project up; on a port the engine says is taken,
     pick another and retry."""
     ws = ctx.ws
@@ -283,7 +289,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         check_project_is_ours(ws, project, running)
         reason = start_reason(running, services, record.rendered)
         if reason is None:
-            return "already running"
+            return "already running", None
         ctx.say(f"{record.name}: {reason}; starting {project}")
         if created:
             undo.push(f"containers of {project}", lambda: engine.compose_down(project, file, volumes=True))
@@ -309,7 +315,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
         _record_rendered(ctx, record.slug, services)
-        return reason.outcome
+        return reason.outcome, reason
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
 
 

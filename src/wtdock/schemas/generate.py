@@ -1,0 +1,125 @@
+"""Each command's `--json` schema, generated from the result types it emits.
+
+Every property of every object is required and no other property is allowed: a field that goes,
+comes or changes type fails the schema check until the files are written again on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Literal
+
+from pydantic import ConfigDict, TypeAdapter, create_model
+
+from wtdock.schemas import file_of, load
+
+
+def payloads() -> dict[str, dict[str, Any]]:
+    """Command -> its payload fields and their types (the envelope adds ``wtdock`` and ``command``)."""
+    from wtdock.ops.data import DatabaseView, Snapshot
+    from wtdock.ops.doctor import Check
+    from wtdock.ops.repair import RepairResult
+    from wtdock.ops.shared import SharedStatus
+    from wtdock.ops.status import Urls
+    from wtdock.ops.teardown import StopResult
+    from wtdock.ops.tickets import UpResult
+    from wtdock.ops.views import TicketView
+
+    return {
+        "up": _fields_of(UpResult),
+        "stop": _fields_of(StopResult),
+        "ps": {"tickets": list[TicketView]},
+        "url": _fields_of(Urls),
+        "env": {"ticket": TicketView, "env": dict[str, str]},
+        "doctor": {"ok": bool, "checks": list[Check]},
+        "render": {"project": str, "compose": dict[str, Any]},
+        "shared up": _fields_of(SharedStatus),
+        "shared status": _fields_of(SharedStatus),
+        "shared env": {"env": dict[str, str]},
+        "db list": {"databases": list[DatabaseView]},
+        "db snapshot": _fields_of(Snapshot),
+        "db reset": {"ticket": str, "database": str},
+        "db drop": {"database": str, "dump": str},
+        "repair": _fields_of(RepairResult),
+        "error": {},  # written by hand below: its last three fields come only with a tool's failure
+    }
+
+
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "integer"},
+        "kind": {"type": "string"},
+        "message": {"type": "string"},
+        "hint": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "details": {"type": "array", "items": {"type": "string"}},
+        "command": {"type": "array", "items": {"type": "string"}},
+        "returncode": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "stderr": {"type": "string"},
+    },
+    "required": ["code", "kind", "message", "hint", "details"],
+    "additionalProperties": False,
+}
+
+
+def _fields_of(kind: type) -> dict[str, Any]:
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(kind)
+    return {f.name: hints[f.name] for f in dataclasses.fields(kind) if f.repr}
+
+
+def schema(command: str) -> dict[str, Any]:
+    if command == "error":
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {"wtdock": {"const": 1}, "command": {"type": "string"}, "error": _ERROR},
+            "required": ["command", "error", "wtdock"],
+            "additionalProperties": False,
+        }
+    fields = payloads()[command]
+    model = create_model(  # type: ignore[call-overload]
+        "".join(w.title() for w in command.split()) + "Output",
+        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+        wtdock=(Literal[1], ...),
+        command=(Literal[command], ...),
+        **{name: (kind, ...) for name, kind in fields.items()},
+    )
+    generated = TypeAdapter(model).json_schema(mode="serialization")
+    strict: dict[str, Any] = _strict({"$schema": "https://json-schema.org/draft/2020-12/schema", **generated})
+    return strict
+
+
+def _strict(node: Any) -> Any:
+    """Every object: all its properties required, no others allowed; titles left out (noise)."""
+    if isinstance(node, dict):
+        out = {k: _strict(v) for k, v in node.items() if k not in ("title", "default", "description")}
+        if "properties" in out and out.get("type") == "object":
+            out["required"] = sorted(out["properties"])
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    return node
+
+
+def main(argv: list[str]) -> int:
+    write = "--write" in argv
+    stale = []
+    for command in payloads():
+        text = json.dumps(schema(command), indent=2, sort_keys=True) + "\n"
+        if write:
+            file_of(command).write_text(text, encoding="utf-8")
+        elif load(command) != json.loads(text):
+            stale.append(command)
+    if stale:
+        print(f"schemas out of date: {', '.join(stale)} (python -m wtdock.schemas.generate --write)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
