@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 STRAY_ENV = ("WTDOCK_WORKSPACE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES", "COMPOSE_FILE", "WTDOCK_DEBUG")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In CI a golden file must be compared, never rewritten to match: that would pass any change.
+    if os.environ.get("CI") and os.environ.get("UPDATE_GOLDEN"):
+        raise pytest.UsageError("UPDATE_GOLDEN is set in CI: golden files would be rewritten, not checked")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

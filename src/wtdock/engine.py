@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wtdock.errors import EngineError, EngineUnavailableError, UnavailableError, WtdockError
+from wtdock.errors import EngineError, EngineUnavailableError, WtdockError
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI
@@ -51,8 +51,8 @@ class PortConflictError(EngineError):
     exit_code = 4
     kind = "port_taken"
 
-    def __init__(self, port: int, message: str, stderr: str) -> None:
-        super().__init__(message, stderr=stderr)
+    def __init__(self, port: int, message: str, **facts: Any) -> None:
+        super().__init__(message, **facts)
         self.port = port
 
 
@@ -62,9 +62,10 @@ class ServiceUnhealthyError(EngineError):
     kind = "service_unhealthy"
 
 
-class StartTimeoutError(UnavailableError):
-    """Containers were made but were not healthy within the wait timeout."""
+class StartTimeoutError(EngineError):
+    """Containers were made but were not healthy within the wait timeout (not available: exit 4)."""
 
+    exit_code = 4
     kind = "start_timeout"
 
 
@@ -319,41 +320,45 @@ _PORT_TAKEN = re.compile(
 
 
 def _compose_failure(project: str, verb: str, err: Any) -> WtdockError:
-    """Compose reports through text only; this is the one place that reads it."""
-    stderr = "\n".join(s for s in (_text(err.stderr), _text(err.stdout)) if s)
-    if match := _PORT_TAKEN.search(stderr):
+    """Compose reports through text only; this is the one place that reads it. The error keeps the
+    facts: the command, its exit code, and stdout and stderr apart."""
+    stderr, stdout = _text(err.stderr), _text(err.stdout)
+    facts: dict[str, Any] = {
+        "command": list(map(str, err.docker_command or [])),
+        "returncode": err.return_code,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+    text = f"{stderr}\n{stdout}"
+    if match := _PORT_TAKEN.search(text):
         port = int(match.group(1) or match.group(2))
-        return PortConflictError(port, f"{project}: host port {port} is already in use", stderr)
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        return PortConflictError(port, f"{project}: host port {port} is already in use", **facts)
+    lines = [line.strip() for line in (stderr or stdout).splitlines() if line.strip()]
     last = lines[-1] if lines else f"exit code {err.return_code}"
     if re.search(r"pull access denied|failed to resolve reference|manifest unknown|Error response from daemon: "
-                 r"(?:Get|Head) \S+: dial tcp|error pulling image", stderr):
+                 r"(?:Get|Head) \S+: dial tcp|error pulling image", text):
         return EngineError(
             f"{project}: an image could not be pulled: {last}",
             hint="set images.* in wtdock.yaml or WTDOCK_IMAGE_POSTGRES/REDIS/NATS (a mirror); "
             "without a registry, scripts/build-standins makes local stand-ins",
-            command=list(map(str, err.docker_command)),
-            stderr=stderr,
+            **facts,
         )
-    if "is unhealthy" in stderr or "exited (" in stderr:
+    if "is unhealthy" in text or "exited (" in text:
         return ServiceUnhealthyError(
             f"{project}: a service did not become healthy: {last}",
             hint="see its logs with `wtdock logs` (or `wtdock shared logs`)",
-            command=list(map(str, err.docker_command)),
-            stderr=stderr,
+            **facts,
         )
-    if "timeout" in last.lower() and "waiting" in stderr.lower():
+    # Compose 2.26 says "application not healthy after 3s" when --wait-timeout runs out.
+    if re.search(r"not healthy after \d+|timeout.*waiting|waiting.*timeout", text, re.I):
         return StartTimeoutError(
             f"{project}: services were not healthy in time: {last}",
             hint="see the logs with `wtdock logs` (or `wtdock shared logs`); raise wait_timeout if it is slow",
+            **facts,
         )
-    if "Cannot connect to the Docker daemon" in stderr or "Is the docker daemon running" in stderr:
-        return EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT)
-    return EngineError(
-        f"docker compose {verb} failed for {project}: {last}",
-        command=list(map(str, err.docker_command)),
-        stderr=stderr,
-    )
+    if "Cannot connect to the Docker daemon" in text or "Is the docker daemon running" in text:
+        return EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT, **facts)
+    return EngineError(f"docker compose {verb} failed for {project}: {last}", **facts)
 
 
 def _text(value: object) -> str:
