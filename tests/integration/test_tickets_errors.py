@@ -221,3 +221,28 @@ def test_an_up_killed_half_way_is_taken_over_by_the_next(ws: Sandbox) -> None:
     down = ws.cli("down", "k1")
     assert f"removed api: worktree {path}" in down.stdout
     assert "kept    api: branch k1" in down.stdout
+
+
+def test_a_failed_up_never_undoes_what_the_user_owns(
+    make_workspace: Callable[..., Sandbox], engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    # --checkout uses the user's existing branch, --worktree the user's own worktree: a failed `up`
+    # removes the worktree it made for the branch, never the branch, never the adopted worktree.
+    ws = make_workspace("undo-own", edit=_unpullable_front)
+    ws.cli("shared", "up")
+    api = ws.root / "api"
+    mine = tmp_path / "my-api"
+    git(api, "worktree", "add", "-q", "-b", "mine", str(mine), "main")
+    (mine / "draft.txt").write_text("unsaved\n")
+    ui_tip = git(ws.root / "front", "rev-parse", "feat/ui").strip()
+    note = Path(git(mine, "rev-parse", "--absolute-git-dir").strip()) / "wtdock-workspace"
+    before = snapshot(ws, engine)
+
+    result = ws.cli("up", "u2", "--checkout", "front=feat/ui", "--worktree", f"api={mine}", code=5)
+    assert one_error_line(result).startswith(f"{ws.name}-u2: an image could not be pulled: ")
+    assert snapshot(ws, engine) == before
+    assert git(ws.root / "front", "rev-parse", "feat/ui").strip() == ui_tip
+    assert (mine / "draft.txt").read_text() == "unsaved\n"
+    assert not note.exists()
+    assert str(mine.resolve()) in git(api, "worktree", "list")
+    assert "locked" not in git(api, "worktree", "list", "--porcelain").split(f"worktree {mine.resolve()}\n")[1]

@@ -228,6 +228,9 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
         marked = gitops.mark_worktree(step.path, ws.config_file, keep_existing=step.adopt)
+        if marked and step.adopt:
+            # An adopted worktree is the user's: a failed `up` takes back the one note it wrote there.
+            undo.push(f"wtdock's note in {step.path}", _unmarker(step.path, ws.config_file))
         with ctx.registry.update() as state:
             record = state.tickets[record.slug]
             record.repos[step.repo] = RepoRecord(
@@ -251,6 +254,10 @@ def _make_ticket_folder(folder: Path, undo: Undo) -> None:
         return
     folder.mkdir(parents=True)
     undo.push(f"folder {folder}", folder.rmdir)
+
+
+def _unmarker(path: Path, config_file: Path) -> Callable[[], None]:
+    return lambda: gitops.unmark_worktree(path, config_file)
 
 
 def _deleter(step: Step) -> Callable[[], None]:
