@@ -6,10 +6,15 @@ and branch names are checked by ``git check-ref-format`` first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from wtdock.errors import GitError, NotFoundError, UserError
 
@@ -39,25 +44,40 @@ class WorkAtRisk:
         return bool(self.changed or self.untracked or self.unpushed)
 
 
-def run(cwd: Path, *args: str) -> str:
-    """Run ``git args`` in ``cwd`` and return stdout; failures become :class:`GitError`."""
+def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
+    """Run ``git args`` in ``cwd`` and return stdout; failures become :class:`GitError`. ``env``
+    adds variables to git's environment (``GIT_INDEX_FILE``); ``stdin`` is fed to its input."""
     # Without a git binary, GitPython's import raises (not a GitError) unless told to stay quiet;
     # the missing binary is then reported by the call below.
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     import git
 
-    try:
-        out = git.Git(str(cwd)).execute(["git", *args], strip_newline_in_stdout=False)
-    except git.GitCommandError as err:
-        stderr = _clean(err.stderr)
-        raise GitError(
-            f"git {args[0]} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {err.status}'}",
-            command=["git", *args],
-            stderr=stderr,
-        ) from None
-    except git.GitCommandNotFound:
-        raise GitError("git is not installed", hint="install git 2.36 or newer") from None
+    with _input_file(stdin) as source:
+        try:
+            out = git.Git(str(cwd)).execute(["git", *args], strip_newline_in_stdout=False, env=env, istream=source)
+        except git.GitCommandError as err:
+            stderr = _clean(err.stderr)
+            verb = next((a for a in args if not a.startswith("-")), args[0])  # after `--no-optional-locks`
+            raise GitError(
+                f"git {verb} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {err.status}'}",
+                command=["git", *args],
+                stderr=stderr,
+            ) from None
+        except git.GitCommandNotFound:
+            raise GitError("git is not installed", hint="install git 2.36 or newer") from None
     return str(out)
+
+
+@contextlib.contextmanager
+def _input_file(text: str | None) -> Iterator[BinaryIO | None]:
+    """GitPython hands its ``istream`` to Popen as stdin: it must be a real file, not a string."""
+    if text is None:
+        yield None
+        return
+    with tempfile.TemporaryFile() as handle:
+        handle.write(text.encode())
+        handle.seek(0)
+        yield handle
 
 
 def _clean(stderr: object) -> str:
@@ -231,26 +251,236 @@ def head_commit(path: Path) -> str:
 
 def work_at_risk(worktree: Path, branch: str | None, since: str | None = None) -> WorkAtRisk:
     """Uncommitted and untracked files, ignored files (which `worktree remove` deletes silently),
-    and commits on ``branch`` after ``since`` that no other branch and no remote-tracking ref
-    contains."""
-    status = run(worktree, "status", "--porcelain=v1", "-z", "--ignored=traditional", "--untracked-files=normal")
+    and every commit the worktree made (all its HEAD has been at: a detached commit it left, one
+    reset away) or holds on ``branch``, after ``since``, that no other branch, no tag, no
+    remote-tracking ref and no rescue ref contains. Four git calls, however long the reflog."""
+    risk = files_at_risk(worktree)
+    found = made_commits(worktree, *([f"refs/heads/{branch}"] if branch else []), *([since] if since else []))
+    unsaved = unsaved_commits(worktree, found, since=since if since in found else None, but=branch)
+    risk.unpushed.extend(f"{c.short} {c.subject}" for c in unsaved)
+    return risk
+
+
+def files_at_risk(worktree: Path) -> WorkAtRisk:
+    """Uncommitted, untracked and ignored files (ignored folders end with "/"); no commits. With no
+    optional locks, `status` leaves the worktree's index as it is (it would refresh and rewrite it)."""
+    status = run(worktree, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--ignored=traditional",
+                 "--untracked-files=normal")
     risk = WorkAtRisk()
-    entries = iter(status.split("\0"))
+    for code, name in parse_status(status):
+        bucket = {"??": risk.untracked, "!!": risk.ignored}.get(code, risk.changed)
+        bucket.append(name)
+    return risk
+
+
+def parse_status(text: str) -> list[tuple[str, str]]:
+    """``(XY, path)`` of ``git status --porcelain=v1 -z``."""
+    found = []
+    entries = iter(text.split("\0"))
     for entry in entries:
         if len(entry) < 4:
             continue
-        code, name = entry[:2], entry[3:]
-        if code in ("R ", "C ", "RM", "CM"):
+        if entry[:2] in ("R ", "C ", "RM", "CM"):
             next(entries, None)  # renames and copies carry the old name as a second entry
-        bucket = {"??": risk.untracked, "!!": risk.ignored}.get(code, risk.changed)
-        bucket.append(name)
-    # HEAD too: commits made on a detached HEAD in the worktree are on no branch at all.
-    tips = ["HEAD", *([f"refs/heads/{branch}"] if branch and branch_exists(worktree, branch) else [])]
-    exclude = [f"--exclude={branch}"] if branch else []
-    before = [since] if since else []
-    log = run(worktree, "log", "--format=%h %s", *tips, "--not", *before, *exclude, "--branches", "--remotes", "--")
-    risk.unpushed.extend(line for line in log.splitlines() if line)
-    return risk
+        found.append((entry[:2], entry[3:]))
+    return found
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    short: str
+    parents: tuple[str, ...]
+    subject: str
+
+
+RESCUE_REFS = "refs/wtdock/rescue"
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def git_path(worktree: Path, name: str) -> Path:
+    """Where git keeps ``name`` for this worktree (``rev-parse --git-path``): ``logs/HEAD`` and
+    ``index`` are in its private git dir, and go with it."""
+    return worktree / run(worktree, "rev-parse", "--git-path", name).strip()
+
+
+def made_commits(worktree: Path, *also: str) -> list[str]:
+    """Every commit the worktree's HEAD has been at (its own reflog, and HEAD), and ``also`` (refs
+    or ids), as far as they still exist: a reflog may name objects pruned since. Two git calls."""
+    log = git_path(worktree, "logs/HEAD")
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    names = [*parse_reflog(text), "HEAD", *also]
+    answer = run(worktree, "cat-file", "--batch-check", stdin="".join(f"{name}\n" for name in names))
+    return list(dict.fromkeys(parse_batch_check(answer)))
+
+
+def parse_reflog(text: str) -> list[str]:
+    """The ids a reflog names, old and new of each entry, oldest first, without the null id. An
+    entry is ``<old> <new> <name> <<email>> <time> <tz>\\t<message>``; a line that is not is skipped."""
+    ids: dict[str, None] = {}
+    for line in text.split("\n"):
+        fields = line.split("\t", 1)[0].split(" ", 2)
+        if len(fields) == 3 and all(_OID.fullmatch(f) for f in fields[:2]):
+            ids.update((f, None) for f in fields[:2] if f.strip("0"))
+    return list(ids)
+
+
+def parse_batch_check(text: str) -> list[str]:
+    """The commits among ``git cat-file --batch-check`` answers: ``<id> <type> <size>`` for an
+    object that exists, ``<name> missing`` for one that does not."""
+    answers = (line.split(" ") for line in text.split("\n"))
+    return [parts[0] for parts in answers if len(parts) == 3 and parts[1] == "commit"]
+
+
+def unsaved_commits(worktree: Path, tips: Sequence[str], *, since: str | None, but: str | None = None) -> list[Commit]:
+    """The commits reachable from ``tips`` and not from ``since`` that no branch (``but`` aside),
+    no tag, no remote-tracking ref and no rescue ref contains, newest first. One git call."""
+    if not tips:
+        return []
+    exclude = [f"--exclude={but}"] if but else []
+    out = run(
+        worktree, "rev-list", "--stdin", "--no-commit-header", "--format=%H%x00%h%x00%P%x00%s",
+        "--not", *([since] if since else []), *exclude, "--branches", "--tags", "--remotes", f"--glob={RESCUE_REFS}",
+        stdin="".join(f"{tip}\n" for tip in tips),
+    )
+    return parse_commits(out)
+
+
+def parse_commits(text: str) -> list[Commit]:
+    """``rev-list --format=%H%x00%h%x00%P%x00%s`` lines (``split("\\n")``: a subject may hold a
+    form feed, which ``splitlines`` would take for a line end)."""
+    found = []
+    for line in text.split("\n"):
+        fields = line.split("\0")
+        if len(fields) == 4 and _OID.fullmatch(fields[0]):
+            found.append(Commit(fields[0], fields[1], tuple(fields[2].split()), fields[3]))
+    return found
+
+
+def tips(commits: Sequence[Commit]) -> list[Commit]:
+    """The commits that are no parent of another one: a ref at each keeps all of ``commits`` (a
+    set that ``rev-list`` gives is closed under ancestry down to what refs hold already)."""
+    parents = {p for c in commits for p in c.parents}
+    return [c for c in commits if c.sha not in parents]
+
+
+def lost_commits(worktree: Path, since: str | None) -> list[Commit]:
+    """What removing the worktree would lose of its commits: those its HEAD has been at (and their
+    ancestors after ``since``) that no branch, tag, remote-tracking or rescue ref contains."""
+    found = made_commits(worktree, *([since] if since else []))
+    return unsaved_commits(worktree, found, since=since if since in found else None)
+
+
+def snapshot(worktree: Path, message: str) -> str | None:
+    """A commit on HEAD of the worktree's files as they are (modified, deleted, untracked; staged
+    or not; ignored ones aside), made through a copy of its index in its private git dir: the
+    worktree, its index and the stash stay as they were. None when the files are HEAD's (a staged
+    change undone in the file). Four git calls."""
+    answer = run(worktree, "rev-parse", "--absolute-git-dir", "--git-path", "index", "HEAD^{tree}")
+    git_dir, index, head_tree = answer.splitlines()[:3]
+    temp = Path(git_dir) / "wtdock-rescue-index"
+    env = {"GIT_INDEX_FILE": str(temp)}
+    try:
+        if (worktree / index).is_file():
+            shutil.copyfile(worktree / index, temp)
+        run(worktree, "add", "--all", env=env)
+        tree = run(worktree, "write-tree", env=env).strip()
+    finally:
+        temp.unlink(missing_ok=True)
+    if tree == head_tree:
+        return None
+    return run(worktree, "commit-tree", "--no-gpg-sign", "-p", "HEAD", "-m", message, tree).strip()
+
+
+def create_refs(repo: Path, refs: Mapping[str, str]) -> None:
+    """Create every ref at its commit in one transaction (all or none); one that exists is an error."""
+    if refs:
+        run(repo, "update-ref", "--stdin", stdin="".join(f"create {ref} {sha}\n" for ref, sha in refs.items()))
+
+
+def delete_ref(repo: Path, ref: str, old: str) -> None:
+    """Delete ``ref`` if it still points at ``old``."""
+    run(repo, "update-ref", "-d", ref, old)
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    commit: str
+    date: str
+    subject: str
+
+
+def refs_under(repo: Path, prefix: str) -> list[Ref]:
+    """The refs below ``prefix`` (whole path parts: ``a/b`` holds ``a/b/c``, not ``a/bc``)."""
+    fmt = "%(refname)%00%(objectname)%00%(committerdate:iso-strict)%00%(subject)"
+    return parse_refs(run(repo, "for-each-ref", f"--format={fmt}", "--", prefix))
+
+
+def parse_refs(text: str) -> list[Ref]:
+    fields = (line.split("\0") for line in text.split("\n"))
+    return [Ref(*f) for f in fields if len(f) == 4]
+
+
+def commit_message(repo: Path, sha: str) -> str:
+    return run(repo, "rev-list", "-1", "--no-commit-header", "--format=%B", sha).strip()
+
+
+def changed_files(repo: Path, sha: str) -> list[tuple[str, str]]:
+    """``(status, path)`` of each file ``sha`` changes against its first parent (A, M, D, T)."""
+    out = run(repo, "diff-tree", "-r", "--root", "--no-commit-id", "--name-status", "-z",
+              "--diff-merges=first-parent", sha)
+    return parse_name_status(out)
+
+
+def parse_name_status(text: str) -> list[tuple[str, str]]:
+    """``--name-status -z``: a status field, then its path (two paths for renames and copies)."""
+    fields = iter(text.split("\0"))
+    found = []
+    for status in fields:
+        if not status:
+            continue
+        path = next(fields, "")
+        if status[0] in "RC":
+            path = next(fields, path)  # the new name
+        found.append((status[0], path))
+    return found
+
+
+def changed_paths(worktree: Path) -> list[str]:
+    """Modified, deleted and untracked files (not ignored ones): what makes a worktree dirty."""
+    status = run(worktree, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=normal")
+    return [name for _, name in parse_status(status)]
+
+
+def ignored_among(worktree: Path, paths: Sequence[str]) -> list[str]:
+    """Which of ``paths`` (relative to the worktree) exist there as files git ignores."""
+    if not paths:
+        return []
+    out = run(worktree, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *paths,
+              env={"GIT_LITERAL_PATHSPECS": "1"})
+    return [p for p in out.split("\0") if p]
+
+
+def apply_uncommitted(worktree: Path, sha: str) -> list[str]:
+    """Bring ``sha``'s changes against its parent into the worktree as uncommitted changes, by a
+    3-way merge (``cherry-pick --no-commit``, then ``reset``): what both sides changed comes back
+    with conflict markers, never overwritten. Returns the conflicted paths."""
+    conflicts: list[str] = []
+    try:
+        run(worktree, "cherry-pick", "--no-commit", sha)
+    except GitError:
+        out = run(worktree, "diff", "--name-only", "-z", "--diff-filter=U")
+        conflicts = [p for p in out.split("\0") if p]
+        if not conflicts:
+            raise  # refused before it changed anything (a file it would overwrite)
+    run(worktree, "reset", "-q")
+    return conflicts
+
+
+def create_branch(repo: Path, name: str, sha: str) -> None:
+    check_branch_name(repo, name)
+    run(repo, "branch", "--no-track", name, sha)
 
 
 def unlock_worktree(repo: Path, path: Path) -> None:

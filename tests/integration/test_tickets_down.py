@@ -78,10 +78,10 @@ def test_down_refuses_to_lose_work_and_force_keeps_the_branch(
     assert front.is_dir()
     assert api.is_dir()
 
-    # A git-ignored .env goes with the worktree: down names it first.
+    # A git-ignored .env is copied to the state folder before the worktree takes it with it.
     (front / ".env").write_text("SECRET=1\n")
     result = ws.cli("down", "gone", "--force")
-    assert "wtdock: warning: front: ignored files go with the worktree: .env" in result.stderr
+    assert "  kept    front: ignored files .env in rescue gone/front/2 at " in result.stdout
 
     # The branch survives with its commit.
     assert "gone" in branches(ws.root / "api")
@@ -176,6 +176,8 @@ def test_checkout_uses_an_existing_branch_and_an_adopted_worktree_outlives_down(
     refused = ws.cli("down", "co", code=3)
     assert "ticket work" in refused.stderr
     assert "work on feat/ui" not in refused.stderr
+    # Reset away, it is still work that only the worktree (its reflog) holds: --force keeps it.
     git(co, "reset", "-q", "--hard", "HEAD~1")
-    ws.cli("down", "co")
+    assert "ticket work" in ws.cli("down", "co", code=3).stderr
+    ws.cli("down", "co", "--force")
     assert "feat/ui" in branches(front_repo)

@@ -118,3 +118,13 @@ def test_the_readme_exit_code_table_is_the_code_table() -> None:
     table = readme[readme.index("| code | meaning |"):].split("\n\n")[0].splitlines()[2:]
     documented = {int(code): meaning for code, meaning in (row.strip("| ").split(" | ", 1) for row in table)}
     assert documented == EXIT_CODES
+
+
+def test_a_bad_rescue_id_is_one_line_and_a_hint(ws: Path) -> None:
+    result = wtdock("-w", str(ws), "rescue", "show", "feat-02")
+    assert (result.exit_code, result.stderr) == (
+        2, "wtdock: error: 'feat-02' is not a rescue id\n  hint: ids look like feat-02/api/1: `wtdock rescue list`\n"
+    )
+    result = wtdock("-w", str(ws), "rescue", "restore", "feat-02/web/1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("wtdock: error: no rescue feat-02/web/1: no repo 'web' in ")

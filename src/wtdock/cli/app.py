@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, repair, shared, tickets
+from wtdock.cli import db, repair, rescue, shared, tickets
 from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
 
@@ -64,6 +64,7 @@ app = typer.Typer(
 )
 app.add_typer(shared.app, name="shared")
 app.add_typer(db.app, name="db")
+app.add_typer(rescue.app, name="rescue")
 tickets.register(app)
 app.command()(repair.repair)
 

@@ -11,6 +11,7 @@ from wtdock.errors import GitError, NotFoundError, RefusedError, WtdockError
 from wtdock.names import ticket_slug
 from wtdock.ops import data
 from wtdock.ops.context import Context
+from wtdock.ops.keep import keep_work
 from wtdock.ops.repo_steps import lock_reason
 from wtdock.ops.tickets import compose_file, render
 from wtdock.registry import TicketRecord, write_atomic
@@ -58,7 +59,9 @@ def stop(ctx: Context, name: str) -> StopResult:
 def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_data: bool) -> DownResult:
     """Remove a ticket: containers, then (unless kept) the worktrees wtdock made, then its registry
     entry. Refuses, listing them, when a worktree holds uncommitted changes, untracked files or
-    commits no other branch or remote has, unless ``force``. Branches are always kept."""
+    commits no other branch or remote has, unless ``force``. Branches are always kept; before a
+    worktree goes, its commits on no ref, its uncommitted work (``force``) and its ignored files
+    are kept in rescues (`wtdock rescue`)."""
     record = find_record(ctx, name)
     result = DownResult(record.name)
     with ctx.lock(f"ticket-{record.slug}"):
@@ -71,17 +74,13 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
                 f"ticket {record.name} has work that removing its worktrees would lose",
                 details=blocking,
                 hint=f"commit and push it, or `wtdock down {record.name} --keep-worktrees`, "
-                "or --force (branches and their commits are kept)",
+                "or --force (it keeps every commit and uncommitted file in rescue refs)",
             )
         # Every precondition before anything is touched: a stopped shared Postgres must not be found
         # out after the containers and worktrees are gone.
         drop = data.prepare_drop(ctx, record) if drop_data else None
-        for repo, risk in risks.items():
-            if risk.ignored:
-                # Said now, before they go: git deletes ignored files (.env) without a word.
-                ctx.say(f"warning: {repo}: ignored files go with the worktree: {_few(risk.ignored)}")
         try:
-            _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop)
+            _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop, keep=bool(risks))
         except WtdockError as err:
             _note_done(err, result)
             raise
@@ -90,11 +89,14 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
 
 def _take_down(
     ctx: Context, record: TicketRecord, result: DownResult, *, keep_worktrees: bool, force: bool,
-    drop: data.Drop | None,
+    drop: data.Drop | None, keep: bool,
 ) -> None:
     # The dump first: if it fails, nothing is removed.
     dump = data.dump(ctx, drop) if drop is not None else None
     project = ctx.ws.ticket_project(record.slug)
+    if keep:
+        # Before any worktree goes; if keeping fails, nothing is removed.
+        result.kept.extend(_keep_work(ctx, record, project, force=force))
     _remove_containers(ctx, record, project)
     result.removed.append(f"containers of {project}")
     # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
@@ -117,6 +119,19 @@ def _note_done(err: WtdockError, result: DownResult) -> None:
     if result.removed:
         err.details = (*err.details, *(f"already removed: {line}" for line in result.removed))
         err.hint = err.hint or f"fix that, then `wtdock down {result.ticket}` again finishes the job"
+
+
+def _keep_work(ctx: Context, record: TicketRecord, project: str, *, force: bool) -> list[str]:
+    """Stop the containers (an app writing into a worktree after its work was kept would lose what
+    it wrote; stopped, not removed, so `up` resumes them if keeping fails), then keep what removing
+    the worktrees would lose: commits, uncommitted files with ``force``, ignored files."""
+    try:
+        file = ensure_file(ctx, record)
+    except (WtdockError, KeyError):
+        file = None  # not renderable: `_remove_containers` removes them by label, and says so
+    if file is not None:
+        engine.compose_stop(project, file)
+    return keep_work(ctx, record, force=force)
 
 
 def _remove_containers(ctx: Context, record: TicketRecord, project: str) -> None:

@@ -20,6 +20,7 @@ def payloads() -> dict[str, dict[str, Any]]:
     from wtdock.ops.data import DatabaseView, Snapshot
     from wtdock.ops.doctor import Check
     from wtdock.ops.repair import RepairResult
+    from wtdock.ops.rescue import Rescue, RescueDetail, Restored
     from wtdock.ops.shared import SharedStatus
     from wtdock.ops.status import Urls
     from wtdock.ops.teardown import StopResult
@@ -42,6 +43,10 @@ def payloads() -> dict[str, dict[str, Any]]:
         "db reset": {"ticket": str, "database": str},
         "db drop": {"database": str, "dump": str},
         "repair": _fields_of(RepairResult),
+        "rescue list": {"rescues": list[Rescue]},
+        "rescue show": _fields_of(RescueDetail),
+        "rescue restore": _fields_of(Restored),
+        "rescue drop": {"rescue": Rescue},
         "error": {},  # written by hand below: its last three fields come only with a tool's failure
     }
 
