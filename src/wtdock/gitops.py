@@ -61,10 +61,12 @@ def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str 
             raise GitError(
                 f"git {verb} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {err.status}'}",
                 command=["git", *args],
+                returncode=err.status if isinstance(err.status, int) else None,
+                stdout=str(err.stdout or ""),
                 stderr=stderr,
-            ) from None
-        except git.GitCommandNotFound:
-            raise GitError("git is not installed", hint="install git 2.36 or newer") from None
+            ) from err
+        except git.GitCommandNotFound as err:
+            raise GitError("git is not installed", hint="install git 2.36 or newer") from err
     return str(out)
 
 
@@ -111,25 +113,39 @@ def common_git_dir(path: Path) -> Path:
     return (path / out).resolve()
 
 
+def _answered_no(err: GitError) -> bool:
+    """With ``--quiet``, git says "no such ref" (or "not a symbolic ref") by exit code 1 alone; 128
+    is a real failure (a corrupt repo, not a repo at all), which must not read as "no"."""
+    return err.returncode == 1
+
+
 def current_branch(path: Path) -> str | None:
+    """The checked-out branch; None for a detached HEAD."""
     try:
         return run(path, "symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
-    except GitError:
-        return None  # detached HEAD
+    except GitError as err:
+        if _answered_no(err):
+            return None
+        raise
 
 
 def resolve_commit(repo: Path, ref: str) -> str | None:
+    """The commit ``ref`` names; None when it names none."""
     try:
         return run(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
-    except GitError:
-        return None
+    except GitError as err:
+        if _answered_no(err):
+            return None
+        raise
 
 
 def branch_exists(repo: Path, branch: str) -> bool:
     try:
         run(repo, "show-ref", "--verify", "--quiet", f"refs/heads/{branch}")
-    except GitError:
-        return False
+    except GitError as err:
+        if _answered_no(err):
+            return False
+        raise
     return True
 
 
@@ -149,8 +165,8 @@ def check_branch_name(repo: Path, branch: str) -> None:
         raise UserError(f"invalid branch name {branch!r}: it starts with '-'")
     try:
         run(repo, "check-ref-format", "--branch", branch)
-    except GitError:
-        raise UserError(f"invalid branch name {branch!r}", hint="see `git check-ref-format --help`") from None
+    except GitError as err:
+        raise UserError(f"invalid branch name {branch!r}", hint="see `git check-ref-format --help`") from err
 
 
 def add_worktree(repo: Path, path: Path, branch: str, *, start_point: str | None, reason: str) -> None:

@@ -211,9 +211,9 @@ def rw_locked(path: Path, *, exclusive: bool, timeout: float = LOCK_TIMEOUT) -> 
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
                 break
-            except BlockingIOError:
+            except BlockingIOError as err:
                 if time.monotonic() > deadline:
-                    raise UnavailableError(f"another wtdock command has held {path} for {timeout:.0f} s") from None
+                    raise UnavailableError(f"another wtdock command has held {path} for {timeout:.0f} s") from err
                 time.sleep(0.05)
         yield
     finally:
@@ -226,8 +226,8 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     try:
         with FileLock(path, timeout=timeout):
             yield
-    except Timeout:
+    except Timeout as err:
         raise UnavailableError(
             f"another wtdock command has held {path} for {timeout:.0f} s",
             hint="wait for it to finish; a crashed holder releases the lock when its process ends",
-        ) from None
+        ) from err

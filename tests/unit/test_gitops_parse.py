@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from wtdock import gitops
+from wtdock.errors import GitError
 from wtdock.gitops import Worktree, parse_worktrees
 
 HEAD = "828a8df3c0e31f3d14a0496a3f0113ac8cecfaef"
@@ -51,3 +56,27 @@ def test_paths_and_reasons_with_spaces_and_newlines_survive() -> None:
 
 def test_no_output_is_no_worktrees() -> None:
     assert parse_worktrees("") == []
+
+
+@pytest.mark.parametrize(
+    ("call", "no"),
+    [
+        (lambda: gitops.current_branch(Path("/r")), None),
+        (lambda: gitops.resolve_commit(Path("/r"), "feat/ui"), None),
+        (lambda: gitops.branch_exists(Path("/r"), "feat/ui"), False),
+    ],
+)
+def test_no_such_ref_is_an_answer_and_a_fatal_error_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, call: Callable[[], object], no: object
+) -> None:
+    def answers(code: int) -> Callable[..., str]:
+        def run(*_: object, **__: object) -> str:
+            raise GitError("git failed", returncode=code, stderr="fatal: bad object")
+        return run
+
+    monkeypatch.setattr(gitops, "run", answers(1))
+    assert call() == no
+    # 128: a corrupt repo is not a detached HEAD, a missing branch or an unknown ref.
+    monkeypatch.setattr(gitops, "run", answers(128))
+    with pytest.raises(GitError):
+        call()

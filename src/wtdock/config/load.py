@@ -53,7 +53,7 @@ def load_config(path: Path) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise _config_error(path, document, err) from None
+        raise _config_error(path, document, err) from err
 
 
 def _default_name(folder: Path) -> str:

@@ -147,7 +147,7 @@ def manifests(ws: Workspace, slug: str | None = None) -> list[tuple[Path, Manife
             found.append((path, Manifest.model_validate_json(path.read_text(encoding="utf-8"))))
         except (OSError, ValidationError) as err:
             raise StateError(f"{path}: unreadable rescue record ({err})",
-                             hint="the refs it names are safe; move the file aside to go on") from None
+                             hint="the refs it names are safe; move the file aside to go on") from err
     return found
 
 
