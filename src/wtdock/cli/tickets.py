@@ -96,11 +96,15 @@ def down(
     keep_worktrees: Annotated[bool, typer.Option("--keep-worktrees", help="Leave the worktrees in place.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Remove worktrees with unsaved work too.")] = False,
     drop_data: Annotated[bool, typer.Option("--drop-data", help="Dump, then drop the ticket's database.")] = False,
+    json: Json = False,
 ) -> None:
     """Remove a ticket. Refuses when a worktree holds work no branch or remote has."""
     from wtdock.ops.teardown import down as run_down
 
     result = run_down(context(ctx), ticket, keep_worktrees=keep_worktrees, force=force, drop_data=drop_data)
+    if json:
+        emit("down", result)
+        return
     echo(f"{result.ticket}: down")
     for line in result.removed:
         echo(f"  removed {line}")

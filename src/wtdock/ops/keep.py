@@ -43,8 +43,8 @@ class _Run:
     lines: list[str] = field(default_factory=list)
 
 
-def keep_work(ctx: Context, record: TicketRecord, *, force: bool) -> list[str]:
-    """Keep what removing the ticket's worktrees would lose; returns `down`'s "kept" lines."""
+def keep_work(ctx: Context, record: TicketRecord, *, force: bool) -> list[tuple[Item, str]]:
+    """Keep what removing the ticket's worktrees would lose; returns each rescue with `down`'s line."""
     run = _Run(ctx, record, dt.datetime.now(dt.UTC))
     try:
         plans = [
@@ -60,7 +60,7 @@ def keep_work(ctx: Context, record: TicketRecord, *, force: bool) -> list[str]:
         if run.items and run.folder is not None:
             manifest = Manifest(ticket=record.name, slug=record.slug, when=_iso(run.when), items=run.items)
             write_manifest(run.folder / MANIFEST, manifest)
-    return run.lines
+    return list(zip(run.items, run.lines, strict=True))
 
 
 def _plan(ctx: Context, record: TicketRecord, repo: str, rec: RepoRecord, force: bool) -> _Plan:

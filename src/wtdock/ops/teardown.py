@@ -13,15 +13,32 @@ from wtdock.ops import data
 from wtdock.ops.context import Context
 from wtdock.ops.keep import keep_work
 from wtdock.ops.repo_steps import lock_reason
+from wtdock.ops.rescue import Item
 from wtdock.ops.tickets import compose_file, render
 from wtdock.registry import TicketRecord, write_atomic
+
+
+@dataclass(frozen=True)
+class Done:
+    """One thing `down` removed or kept, as data: ``kind`` (containers, worktree, worktree metadata,
+    adopted worktree, branch, database, redis, registry entry, rescue), what it is, its repo, and
+    ``text``, the line `down` prints."""
+
+    kind: str
+    what: str
+    text: str
+    repo: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
 class DownResult:
     ticket: str
-    removed: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
+    removed: list[Done] = field(default_factory=list)
+    kept: list[Done] = field(default_factory=list)
+    rescues: list[Item] = field(default_factory=list)
 
 
 def find_record(ctx: Context, name: str) -> TicketRecord:
@@ -96,32 +113,36 @@ def _take_down(
     project = ctx.ws.ticket_project(record.slug)
     if keep:
         # Before any worktree goes; if keeping fails, nothing is removed.
-        result.kept.extend(_keep_work(ctx, record, project, force=force))
+        for item, line in _keep_work(ctx, record, project, force=force):
+            result.rescues.append(item)
+            result.kept.append(Done("rescue", item.id, line, item.repo))
     _remove_containers(ctx, record, project)
-    result.removed.append(f"containers of {project}")
+    result.removed.append(Done("containers", project, f"containers of {project}"))
     # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
     _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
     if drop is not None:
         data.forget(ctx, drop)
-        result.removed.append(f"database {drop.database} (dump: {dump})")
+        result.removed.append(Done("database", drop.database, f"database {drop.database} (dump: {dump})"))
     elif record.database in ctx.registry.read().databases:
-        result.kept.append(f"database {record.database} (`wtdock db list`; --drop-data removes it)")
+        text = f"database {record.database} (`wtdock db list`; --drop-data removes it)"
+        result.kept.append(Done("database", record.database, text))
     if emptied := data.release_redis(ctx, record.redis_db):
-        result.removed.append(emptied)
+        result.removed.append(Done("redis", str(record.redis_db), emptied))
     with ctx.registry.update() as state:
         state.tickets.pop(record.slug, None)
-    result.removed.append(f"registry entry (ports {', '.join(map(str, sorted(record.ports.values()))) or 'none'})")
+    held = ", ".join(map(str, sorted(record.ports.values()))) or "none"
+    result.removed.append(Done("registry entry", record.name, f"registry entry (ports {held})"))
     _tidy_folders(ctx, record)
 
 
 def _note_done(err: WtdockError, result: DownResult) -> None:
     """Add to the error what `down` had already done when it failed (run it again to finish)."""
     if result.removed:
-        err.details = (*err.details, *(f"already removed: {line}" for line in result.removed))
+        err.details = (*err.details, *(f"already removed: {done}" for done in result.removed))
         err.hint = err.hint or f"fix that, then `wtdock down {result.ticket}` again finishes the job"
 
 
-def _keep_work(ctx: Context, record: TicketRecord, project: str, *, force: bool) -> list[str]:
+def _keep_work(ctx: Context, record: TicketRecord, project: str, *, force: bool) -> list[tuple[Item, str]]:
     """Stop the containers (an app writing into a worktree after its work was kept would lose what
     it wrote; stopped, not removed, so `up` resumes them if keeping fails), then keep what removing
     the worktrees would lose: commits, uncommitted files with ``force``, ignored files."""
@@ -179,21 +200,23 @@ def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: 
             # Nothing in an adopted worktree is wtdock's but the note it wrote there, if it did.
             if rec.marked and path.is_dir():
                 gitops.unmark_worktree(path, ctx.ws.config_file)
-            result.kept.append(f"{repo}: adopted worktree {path} (not wtdock's to remove)")
+            text = f"{repo}: adopted worktree {path} (not wtdock's to remove)"
+            result.kept.append(Done("adopted worktree", str(path), text, repo))
         elif keep:
             with contextlib.suppress(GitError):
                 gitops.unlock_worktree(repo_path, path)
-            result.kept.append(f"{repo}: worktree {path} (unlocked; yours now)")
+            result.kept.append(Done("worktree", str(path), f"{repo}: worktree {path} (unlocked; yours now)", repo))
         elif path.is_dir():
             gitops.remove_worktree(repo_path, path, force=force, reason=reason)
-            result.removed.append(f"{repo}: worktree {path}")
+            result.removed.append(Done("worktree", str(path), f"{repo}: worktree {path}", repo))
         elif gitops.find_worktree(repo_path, path) is not None:
             # Deleted by hand: its metadata is locked (no prune drops it) and would keep the branch
             # "checked out", so a new `up` of the ticket could not use it.
             gitops.remove_worktree(repo_path, path, force=False, reason=reason)
-            result.removed.append(f"{repo}: metadata of the deleted worktree {path}")
+            text = f"{repo}: metadata of the deleted worktree {path}"
+            result.removed.append(Done("worktree metadata", str(path), text, repo))
         if rec.branch and (rec.created_branch or rec.created_worktree):
-            result.kept.append(f"{repo}: branch {rec.branch}")
+            result.kept.append(Done("branch", rec.branch, f"{repo}: branch {rec.branch}", repo))
 
 
 def _tidy_folders(ctx: Context, record: TicketRecord) -> None:

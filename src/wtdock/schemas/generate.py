@@ -23,13 +23,14 @@ def payloads() -> dict[str, dict[str, Any]]:
     from wtdock.ops.rescue import Rescue, RescueDetail, Restored
     from wtdock.ops.shared import SharedStatus
     from wtdock.ops.status import Urls
-    from wtdock.ops.teardown import StopResult
+    from wtdock.ops.teardown import DownResult, StopResult
     from wtdock.ops.tickets import UpResult
     from wtdock.ops.views import TicketView
 
     return {
         "up": _fields_of(UpResult),
         "stop": _fields_of(StopResult),
+        "down": _fields_of(DownResult),
         "ps": {"tickets": list[TicketView]},
         "url": _fields_of(Urls),
         "env": {"ticket": TicketView, "env": dict[str, str]},
