@@ -13,7 +13,7 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,8 @@ class ContainerInfo:
     health: str | None
     published: tuple[int, ...]
     created: int = 0  # seconds since the epoch
+    # IPv4 address by network: the static one it was given (kept while stopped), else the one it has.
+    addresses: dict[str, str] = field(default_factory=dict)
 
     @property
     def up(self) -> bool:
@@ -129,7 +131,17 @@ def _info(attrs: dict[str, Any]) -> ContainerInfo:
         health=_health(attrs.get("Status", "")),
         published=tuple(sorted({p["PublicPort"] for p in attrs.get("Ports") or [] if p.get("PublicPort")})),
         created=int(attrs.get("Created") or 0),
+        addresses=_addresses(attrs),
     )
+
+
+def _addresses(attrs: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for network, endpoint in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).items():
+        address = ((endpoint or {}).get("IPAMConfig") or {}).get("IPv4Address") or (endpoint or {}).get("IPAddress")
+        if address:
+            found[network] = str(address)
+    return found
 
 
 def _health(status: str) -> str | None:
@@ -138,21 +150,117 @@ def _health(status: str) -> str | None:
     return None if match is None else match.group(1).replace("health: ", "")
 
 
-def ensure_network(name: str, labels: dict[str, str]) -> dict[str, str]:
-    """Create the workspace network; "already exists" (a concurrent create) is success. Returns
-    the labels of the network as it is."""
+@dataclass(frozen=True)
+class NetworkInfo:
+    name: str
+    labels: dict[str, str]
+    subnet: str | None
+    gateway: str | None
+    ip_range: str | None
+
+
+class NetworkExistsError(EngineError):
+    """A network of that name exists already (a concurrent create)."""
+
+
+class PoolOverlapError(EngineError):
+    """The subnet asked for overlaps one that another network holds."""
+
+
+class PoolsExhaustedError(UnavailableError):
+    """The engine has no default address pool left to give a network."""
+
+
+def network_info(name: str) -> NetworkInfo | None:
+    """The network's labels and IPv4 address plan, or None when there is no such network."""
     import docker
 
-    api = _api()
-    try:
-        api.networks.create(name, driver="bridge", labels=labels)
-    except docker.errors.APIError as err:
-        if err.status_code != 409:
-            raise EngineError(f"cannot create network {name}: {err.explanation}") from None
-    else:
-        return labels
     with _engine_errors(f"inspect network {name}"):
-        return dict(api.networks.get(name).attrs.get("Labels") or {})
+        try:
+            attrs = _api().networks.get(name).attrs
+        except docker.errors.NotFound:
+            return None
+    ipv4 = [c for c in (attrs.get("IPAM") or {}).get("Config") or [] if ":" not in c.get("Subnet", ":")]
+    config = ipv4[0] if ipv4 else {}
+    return NetworkInfo(
+        name=name,
+        labels=dict(attrs.get("Labels") or {}),
+        subnet=config.get("Subnet"),
+        gateway=config.get("Gateway"),
+        ip_range=config.get("IPRange") or None,
+    )
+
+
+def create_network(
+    name: str, labels: dict[str, str], *, subnet: str | None = None, gateway: str | None = None,
+    ip_range: str | None = None,
+) -> NetworkInfo:
+    """Create a bridge network, with the engine's choice of subnet unless ``subnet`` is given."""
+    import docker
+    from docker.types import IPAMConfig, IPAMPool
+
+    ipam = None
+    if subnet is not None:
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet, gateway=gateway, iprange=ip_range)])
+    try:
+        _api().networks.create(name, driver="bridge", labels=labels, ipam=ipam)
+    except docker.errors.APIError as err:
+        raise _network_failure(name, err) from None
+    found = network_info(name)
+    if found is None:
+        raise EngineError(f"network {name} vanished right after it was made")
+    return found
+
+
+def _network_failure(name: str, err: Any) -> WtdockError:
+    """The engine's answer to a network create, as wtdock's error (its text is read only here)."""
+    explanation = str(err.explanation or err)
+    if err.status_code == 409:
+        return NetworkExistsError(f"network {name} exists already")
+    if "overlaps" in explanation:
+        return PoolOverlapError(f"cannot create network {name}: {explanation}")
+    if "address pool" in explanation:
+        return PoolsExhaustedError(
+            f"cannot create network {name}: the engine has no address pool left ({explanation})",
+            hint="remove networks you no longer need (`docker network prune`), or set network.subnet in "
+            "wtdock.yaml to a free subnet such as 10.213.0.0/20",
+        )
+    return EngineError(f"cannot create network {name}: {explanation}")
+
+
+def network_names(*labels: str) -> list[str]:
+    """The names of the networks with all ``labels``."""
+    with _engine_errors("list networks"):
+        return [str(n.name) for n in _api().networks.list(filters={"label": list(labels)})]
+
+
+def remove_network(name: str) -> bool:
+    """Remove a network; False when something is still attached to it. One already gone is no error."""
+    import docker
+
+    try:
+        _api().networks.get(name).remove()
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as err:
+        if "active endpoints" in str(err.explanation or err):
+            return False
+        raise EngineError(f"could not remove network {name}: {err.explanation or err}") from None
+    return True
+
+
+def remove_unused_project_networks(project: str) -> list[str]:
+    """Remove the networks Compose made for ``project`` that no container uses any more (what an
+    older wtdock's ``<project>_default`` leaves behind); each holds one of the engine's pools."""
+    removed = []
+    with _engine_errors(f"list the networks of {project}"):
+        networks = _api().networks.list(filters={"label": f"{LABEL_PROJECT}={project}"})
+    for network in networks:
+        # Housekeeping: a network that will not go now is left for the ticket's `down`.
+        with contextlib.suppress(EngineError):
+            if not containers(network=network.name) and remove_network(network.name):
+                removed.append(str(network.name))
+    return removed
 
 
 def volume_exists(name: str) -> bool:
@@ -213,11 +321,15 @@ def _run_compose(project: str, file: Path, verb: str, action: Any) -> None:
         raise _compose_failure(project, verb, err) from None
 
 
-def stop_attached(network: str, keep_project: str) -> None:
-    """Stop every running container on ``network`` except those of ``keep_project``."""
-    for container in _api().containers.list(filters={"network": network}):
-        if container.labels.get(LABEL_PROJECT) != keep_project:
-            container.stop(timeout=10)
+def stop_containers(ids: Sequence[str]) -> None:
+    """Stop these containers (10 s to exit after SIGTERM); one already gone is no error."""
+    import docker
+
+    api = _api()
+    with _engine_errors(f"stop {len(ids)} container(s)"):
+        for container_id in ids:
+            with contextlib.suppress(docker.errors.NotFound):
+                api.containers.get(container_id).stop(timeout=10)
 
 
 @dataclass(frozen=True)

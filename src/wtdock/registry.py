@@ -60,6 +60,8 @@ class TicketRecord(Record):
     rendered_hash: str | None = None  # written by wtdock before 0.2; read, never used
     # Per service, the fingerprint of what it was last started with (plan/fingerprint.py).
     rendered: dict[str, dict[str, str]] = {}
+    # On the workspace network, by service: kept while the ticket exists, like its ports.
+    addresses: dict[str, str] = {}
 
 
 class DatabaseRecord(Record):
@@ -74,6 +76,7 @@ class SharedRecord(Record):
     ports: dict[str, int] = {}
     rendered_hash: str | None = None  # written by wtdock before 0.2; read, never used
     rendered: dict[str, dict[str, str]] = {}
+    addresses: dict[str, str] = {}
 
 
 class State(Record):

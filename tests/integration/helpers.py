@@ -140,3 +140,31 @@ def http_get(url: str, timeout: float = 20.0) -> str:
 
 def http_json(url: str) -> Any:
     return json.loads(http_get(url))
+
+
+RESOLVE = (
+    "import socket, sys; "
+    "print(' '.join(sorted({a[4][0] for a in socket.getaddrinfo(sys.argv[1], None, socket.AF_INET)})))"
+)
+
+
+def resolve_in(container: str, name: str) -> set[str]:
+    """Every IPv4 address ``name`` resolves to inside a running container (getaddrinfo, as an app
+    asks: /etc/hosts first, then the engine's DNS)."""
+    done = subprocess.run(["docker", "exec", container, "python3", "-c", RESOLVE, name],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return set(done.stdout.split()) if done.returncode == 0 else set()
+
+
+def finish_all(procs: dict[str, subprocess.Popen[str]], timeout: float = 600) -> dict[str, tuple[int, str, str]]:
+    """Wait for every process (killing those left when one times out): name -> (code, out, err)."""
+    results = {}
+    try:
+        for name, proc in procs.items():
+            out, err = proc.communicate(timeout=timeout)
+            results[name] = (proc.returncode, out, err)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+    return results

@@ -184,10 +184,12 @@ def test_data_survives_down_and_up_and_volumes_deletes_it(
     sql(ws, "INSERT INTO kept VALUES ('survives')")
 
     down = ws.cli("shared", "down")
-    assert down.stdout.splitlines() == [f"removed {project} (data kept)"]
+    # Nothing else is on the workspace network: it goes too (`up` makes it again).
+    assert down.stdout.splitlines() == [f"removed {project} (data kept)", f"removed network {ws.name}-net"]
     assert containers(engine, project) == {}
     assert len(volumes(engine, project)) == 3
-    assert engine.networks.get(f"{ws.name}-net")  # the workspace network outlives the project
+    with pytest.raises(docker.errors.NotFound):
+        engine.networks.get(f"{ws.name}-net")
 
     assert "started" in ws.cli("shared", "up").stdout.splitlines()[0]
     assert sql(ws, "SELECT note FROM kept") == [("survives",)]
@@ -198,7 +200,7 @@ def test_data_survives_down_and_up_and_volumes_deletes_it(
     assert len(containers(engine, project)) == 4
 
     gone = ws.cli("shared", "down", "--volumes", "--yes")
-    assert gone.stdout.splitlines() == [f"removed {project} and its data volumes"]
+    assert gone.stdout.splitlines() == [f"removed {project} and its data volumes", f"removed network {ws.name}-net"]
     assert volumes(engine, project) == []
     ws.cli("shared", "up")
     assert sql(ws, "SELECT to_regclass('kept') IS NULL") == [(True,)]
@@ -244,7 +246,12 @@ def test_down_refuses_while_another_project_is_attached(
         assert all(c.status == "running" for c in containers(engine, project).values())
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
-    assert out.splitlines() == [f"stopped {ws.name}-t1", f"removed {project} (data kept)"]
+    # The stopped container keeps its place on the network: the network stays with it.
+    assert out.splitlines() == [
+        f"stopped {ws.name}-t1: front",
+        f"removed {project} (data kept)",
+        f"kept network {ws.name}-net: 1 container(s) of {ws.name}-t1 are on it",
+    ]
     ticket.reload()
     assert ticket.status == "exited"
     assert containers(engine, project) == {}

@@ -29,7 +29,8 @@ def error_of(path: Path) -> str:
         pytest.param(
             API_REPO + "worktree: x\n",
             "3: worktree",
-            "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout)",
+            "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
+            "network)",
             id="unknown top-level key",
         ),
         pytest.param(
@@ -177,6 +178,26 @@ def error_of(path: Path) -> str:
             id="bind is not an address",
         ),
         pytest.param(
+            API_REPO + "network:\n  subnet: 10.213.0.1/20\n",
+            "4: network.subnet",
+            "expected `auto` or an IPv4 subnet such as 10.213.0.0/20, got '10.213.0.1/20' "
+            "(10.213.0.1/20 has host bits set)",
+            id="a subnet written with a host address",
+        ),
+        pytest.param(
+            API_REPO + "network:\n  subnet: 10.213.0.0/25\n",
+            "4: network.subnet",
+            "10.213.0.0/25 is too small: wtdock needs at least a /24 (256 addresses)",
+            id="a subnet too small for tickets",
+        ),
+        pytest.param(
+            API_REPO + "network:\n  subnet: fd00::/64\n",
+            "4: network.subnet",
+            "expected `auto` or an IPv4 subnet such as 10.213.0.0/20, got 'fd00::/64' "
+            "(Expected 4 octets in 'fd00::')",
+            id="an IPv6 subnet",
+        ),
+        pytest.param(
             API_REPO + "shared:\n  postgres:\n    database: template1\n",
             "5: shared.postgres.database",
             "'template1' is Postgres's own database; name the app's database, e.g. 'app'",
@@ -215,8 +236,8 @@ def error_of(path: Path) -> str:
         pytest.param(
             API_REPO + "foo: 1\nbar: 2\n",
             "3: foo",
-            "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout)"
-            " (and 1 more)",
+            "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
+            "network) (and 1 more)",
             id="several problems",
         ),
     ],
@@ -281,6 +302,11 @@ def test_only_repos_gives_every_default(tmp_path: Path) -> None:
     assert (pg.enabled, pg.host_port, pg.user, pg.database) == (True, 5432, "wtdock", "app")
     assert (redis.enabled, redis.host_port, redis.databases) == (True, 6379, 256)
     assert (events.engine, events.enabled, events.preferred_port) == ("nats", True, 4222)
+    assert config.network.subnet == "auto"
+
+
+def test_a_subnet_may_be_given(write_config: WriteConfig) -> None:
+    assert load_config(write_config("network:\n  subnet: 10.213.0.0/20\n")).network.subnet == "10.213.0.0/20"
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n", "---\n"])

@@ -26,7 +26,11 @@ from wtdock.workspace import Workspace
 GOLDEN = Path(__file__).parent / "golden"
 USER = HostUser(1000, 1000)
 # A `$` in the password shows the escaping in the golden files.
-SHARED = SharedAllocations({"postgres": 5432, "redis": 6379, "nats": 4222, "api": 3000}, postgres_password="s3cret$pw")
+SHARED = SharedAllocations(
+    {"postgres": 5432, "redis": 6379, "nats": 4222, "api": 3000},
+    postgres_password="s3cret$pw",
+    addresses={"postgres": "10.213.0.2", "redis": "10.213.0.3", "nats": "10.213.0.4", "api": "10.213.0.5"},
+)
 LABELS = ("dev.wtdock.workspace", "dev.wtdock.role")
 
 
@@ -41,15 +45,31 @@ def checkout(slug: str, repo: str) -> Checkout:
 
 def feat_01() -> TicketAllocations:
     """Branches the front only: runs its own front, uses the shared API."""
-    return TicketAllocations("feat-01", "feat-01", {"front": checkout("feat-01", "front")}, {"front": 3001})
+    return TicketAllocations(
+        "feat-01", "feat-01", {"front": checkout("feat-01", "front")}, {"front": 3001},
+        addresses={"front": "10.213.0.64"},
+    )
 
 
 def feat_02() -> TicketAllocations:
     """Branches both: its own front and API, with its own database and Redis number."""
     checkouts = {repo: checkout("feat-02", repo) for repo in ("front", "api")}
     return TicketAllocations(
-        "feat-02", "feat-02", checkouts, {"front": 3002, "api": 4001}, redis_db=1, database="app_feat_02"
+        "feat-02", "feat-02", checkouts, {"front": 3002, "api": 4001}, redis_db=1, database="app_feat_02",
+        addresses={"front": "10.213.0.65", "api": "10.213.0.66"},
     )
+
+
+def feat_x() -> TicketAllocations:
+    """A name that is not its slug (``feat/x``, slug ``feat-x``), branching the API."""
+    checkouts = {repo: checkout("feat-x", repo) for repo in ("front", "api")}
+    return TicketAllocations(
+        "feat/x", "feat-x", checkouts, {"front": 3003, "api": 4002}, redis_db=2, database="app_feat_x",
+        addresses={"front": "10.213.0.67", "api": "10.213.0.68"},
+    )
+
+
+TICKETS = {"feat-01": feat_01, "feat-02": feat_02, "feat-x": feat_x}
 
 
 def plan_for(ws: Workspace, templates: Templates, ticket: TicketAllocations) -> ProjectPlan:
@@ -68,15 +88,13 @@ def reference() -> Workspace:
 
 @pytest.fixture(scope="module")
 def plans(reference: Workspace, templates: Templates) -> dict[str, ProjectPlan]:
-    return {
-        "feat-01": plan_for(reference, templates, feat_01()),
-        "feat-02": plan_for(reference, templates, feat_02()),
-        "shared": plan_of_shared(reference, templates),
-    }
+    found = {key: plan_for(reference, templates, make()) for key, make in TICKETS.items()}
+    return found | {"shared": plan_of_shared(reference, templates)}
 
 
-def rendered(ws: Workspace, name: str, plan: ProjectPlan) -> str:
-    header = shared_plan.header(ws) if name == "shared" else ticket_plan.header(ws, name, name)
+def rendered(ws: Workspace, key: str, plan: ProjectPlan) -> str:
+    ticket = TICKETS[key]() if key != "shared" else None
+    header = shared_plan.header(ws) if ticket is None else ticket_plan.header(ws, ticket.name, ticket.slug)
     return yamlio.dump(plan.compose, header)
 
 
@@ -90,7 +108,7 @@ def check_golden(file: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), "rendered YAML changed: review, then UPDATE_GOLDEN=1"
 
 
-@pytest.mark.parametrize("name", ["feat-01", "feat-02", "shared"])
+@pytest.mark.parametrize("name", [*TICKETS, "shared"])
 def test_rendered_compose_matches_the_golden_file(
     reference: Workspace, plans: dict[str, ProjectPlan], name: str
 ) -> None:
@@ -135,14 +153,14 @@ def app_services(plan: ProjectPlan) -> dict[str, dict[str, Any]]:
     return {n: s for n, s in plan.compose["services"].items() if "user" in s}
 
 
-@pytest.fixture(params=["feat-01", "feat-02", "shared"])
+@pytest.fixture(params=[*TICKETS, "shared"])
 def plan(request: pytest.FixtureRequest, plans: dict[str, ProjectPlan]) -> ProjectPlan:
     return plans[request.param]
 
 
 def test_project_names(plans: dict[str, ProjectPlan]) -> None:
     assert {n: p.project for n, p in plans.items()} == {
-        "feat-01": "demo-feat-01", "feat-02": "demo-feat-02", "shared": "demo-shared"
+        "feat-01": "demo-feat-01", "feat-02": "demo-feat-02", "feat-x": "demo-feat-x", "shared": "demo-shared"
     }
     assert all(p.compose["name"] == p.project for p in plans.values())
 
@@ -178,31 +196,50 @@ def test_app_services_run_as_the_host_user_by_number(plan: ProjectPlan) -> None:
 
 def test_ticket_services_have_unique_aliases(plans: dict[str, ProjectPlan]) -> None:
     seen: dict[str, str] = {}
-    for name in ("feat-01", "feat-02"):
-        for service_name, service in plans[name].compose["services"].items():
-            for network in service["networks"].values():
-                assert network["aliases"] == [f"{name}-{service_name}"]
-                alias = network["aliases"][0]
-                assert seen.setdefault(alias, f"{name}/{service_name}") == f"{name}/{service_name}"
+    for key, make in TICKETS.items():
+        slug = make().slug
+        for service_name, service in plans[key].compose["services"].items():
+            (network,) = service["networks"].values()
+            assert network["aliases"] == [f"{slug}-{service_name}"]
+            alias = network["aliases"][0]
+            assert seen.setdefault(alias, f"{key}/{service_name}") == f"{key}/{service_name}"
 
 
-def test_only_services_that_talk_to_shared_join_the_workspace_network(plans: dict[str, ProjectPlan]) -> None:
-    def networks(name: str) -> dict[str, list[str]]:
-        return {n: sorted(s["networks"]) for n, s in plans[name].compose["services"].items()}
+def test_every_service_joins_only_the_workspace_network_with_its_own_address(plans: dict[str, ProjectPlan]) -> None:
+    given = {**SHARED.addresses, **{f"{k}/{s}": a for k, make in TICKETS.items() for s, a in make().addresses.items()}}
+    found = {}
+    for key, plan in plans.items():
+        # No network of a ticket's own: each would take one of the engine's ~31 address pools.
+        assert plan.compose["networks"] == {"shared": {"name": "demo-net", "external": True}}
+        for name, service in plan.compose["services"].items():
+            assert list(service["networks"]) == ["shared"]
+            found[name if key == "shared" else f"{key}/{name}"] = service["networks"]["shared"]["ipv4_address"]
+    assert found == given
 
-    # feat-01's front calls the shared API; feat-02's front calls feat-02's own API.
-    assert networks("feat-01") == {"front": ["default", "shared"]}
-    assert networks("feat-02") == {"front": ["default"], "api": ["default", "shared"]}
-    for name in ("feat-01", "feat-02"):
-        assert plans[name].compose["networks"]["shared"] == {"name": "demo-net", "external": True}
+
+def test_a_bare_name_means_the_tickets_own_instance_or_the_shared_one(plans: dict[str, ProjectPlan]) -> None:
+    infra = ["postgres:10.213.0.2", "redis:10.213.0.3", "nats:10.213.0.4"]
+    # feat-01 runs its own front and uses the shared API; feat-02 and feat/x run both.
+    assert plans["feat-01"].compose["services"]["front"]["extra_hosts"] == [
+        "front:10.213.0.64", "api:10.213.0.5", *infra
+    ]
+    for key, front, api in (("feat-02", "10.213.0.65", "10.213.0.66"), ("feat-x", "10.213.0.67", "10.213.0.68")):
+        for service in plans[key].compose["services"].values():
+            assert service["extra_hosts"] == [f"front:{front}", f"api:{api}", *infra]
+    # The shared services: the shared API and infrastructure; `front` only tickets run.
+    for service in plans["shared"].compose["services"].values():
+        assert service["extra_hosts"] == ["api:10.213.0.5", *infra]
 
 
-def test_a_ticket_that_needs_nothing_shared_declares_no_workspace_network(templates: Templates) -> None:
-    config = reference_config()
-    config["services"]["front"]["environment"] = {"API_URL": "{{ services.api.url }}"}
-    plan = plan_for(workspace(config), templates, feat_01())
-    assert set(plan.compose["networks"]) == {"default"}
-    assert set(plan.compose["services"]["front"]["networks"]) == {"default"}
+def test_before_the_network_exists_the_shared_file_has_no_addresses(templates: Templates) -> None:
+    """`shared render` before the first `shared up`: the subnet is not known yet."""
+    ws = workspace(reference_config())
+    primary = {"api": Checkout("api", ROOT / "api", ROOT / "api" / ".git", "main")}
+    bare = SharedAllocations(dict(SHARED.ports), "pw")
+    plan = shared_plan.plan_shared(ws, templates, bare, primary, USER)
+    assert plan.compose["services"]["postgres"]["networks"] == {"shared": {}}
+    assert plan.compose["services"]["api"]["networks"] == {"shared": {"aliases": ["shared-api"]}}
+    assert not [s for s in plan.compose["services"].values() if "extra_hosts" in s]
 
 
 def test_dollars_in_values_are_escaped_once(templates: Templates) -> None:
@@ -219,13 +256,14 @@ def test_dollars_in_values_are_escaped_once(templates: Templates) -> None:
 def test_every_service_network_and_volume_is_labelled(plan: ProjectPlan) -> None:
     ticket = plan.compose["name"] != "demo-shared"
     role = "ticket" if ticket else "shared"
+    names = {f"demo-{make().slug}": make().name for make in TICKETS.values()}
     for name, service in plan.compose["services"].items():
         labels = service["labels"]
         assert labels["dev.wtdock.workspace"] == "demo"
         assert labels["dev.wtdock.role"] == role
         assert labels["dev.wtdock.service"] == name
         if ticket:
-            assert labels["dev.wtdock.ticket"] == plan.compose["name"].removeprefix("demo-")
+            assert labels["dev.wtdock.ticket"] == names[plan.compose["name"]]
     owned = [n for n in plan.compose["networks"].values() if not n.get("external")]
     for resource in [*owned, *plan.compose.get("volumes", {}).values()]:
         assert all(resource["labels"][key] for key in LABELS)

@@ -69,8 +69,9 @@ def down(
     force: Annotated[bool, typer.Option("--force", help="Stop running tickets first.")] = False,
     volumes: Annotated[bool, typer.Option("--volumes", help="Also delete the data volumes.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting data.")] = False,
+    json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Stop and remove the shared containers; data volumes stay unless --volumes."""
+    """Stop and remove the shared containers (the network too, once nothing is on it); data stays unless --volumes."""
     from wtdock.ops.shared import shared_down
 
     wctx = context(ctx)
@@ -81,8 +82,15 @@ def down(
                 f"Delete the data volumes of {wctx.ws.shared_project} (every ticket's databases)?", abort=True
             )
 
-    for line in shared_down(wctx, force=force, volumes=volumes, confirm=confirm):
-        echo(line)
+    result = shared_down(wctx, force=force, volumes=volumes, confirm=confirm)
+    if json:
+        as_json(result)
+        return
+    for stopped in result.stopped:
+        echo(f"stopped {stopped.project}: {', '.join(stopped.services)}")
+    echo(f"removed {result.project}" + (" and its data volumes" if result.volumes_removed else " (data kept)"))
+    if result.network:
+        echo(result.network)
 
 
 @app.command()

@@ -34,6 +34,8 @@ DEFAULT_IMAGES: dict[str, str] = {
 }
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# The smallest workspace subnet: it leaves the tickets 128 addresses (see plan/addresses.py).
+MAX_SUBNET_PREFIX = 24
 
 
 class PortRange(NamedTuple):
@@ -162,6 +164,31 @@ class SharedConfig(Model):
     events: EventsConfig = EventsConfig()
 
 
+def parse_subnet(text: str) -> ipaddress.IPv4Network:
+    """An IPv4 subnet of at least 256 addresses, written with its network address (``10.213.0.0/20``).
+    Raises ValueError with a sentence fit for a config error."""
+    try:
+        subnet = ipaddress.IPv4Network(text, strict=True)
+    except ValueError as err:
+        raise ValueError(f"expected `auto` or an IPv4 subnet such as 10.213.0.0/20, got {text!r} ({err})") from None
+    if subnet.prefixlen > MAX_SUBNET_PREFIX:
+        raise ValueError(f"{text} is too small: wtdock needs at least a /{MAX_SUBNET_PREFIX} (256 addresses)")
+    return subnet
+
+
+class NetworkConfig(Model):
+    # `auto`: the engine picks a pool it knows is free (of its own networks and, on Linux, the
+    # host's routes); a CIDR when that choice collides with something it cannot see (a VPN).
+    subnet: str = "auto"
+
+    @field_validator("subnet")
+    @classmethod
+    def _subnet(cls, value: str) -> str:
+        if value != "auto":
+            parse_subnet(value)
+        return value
+
+
 class Config(Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=30)
     repos: dict[Annotated[str, Field(pattern=KEY_PATTERN)], RepoConfig] = {}
@@ -172,6 +199,7 @@ class Config(Model):
     branch: str = "{ticket}"
     bind: str = "127.0.0.1"
     wait_timeout: int = Field(300, ge=5)
+    network: NetworkConfig = NetworkConfig()
 
     @field_validator("bind")
     @classmethod

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock import engine, gitops
-from wtdock.errors import GitError, NotFoundError, WtdockError
+from wtdock.config.load import CONFIG_NAME
+from wtdock.errors import GitError, NotFoundError, RefusedError, UnavailableError, WtdockError
+from wtdock.names import ticket_slug
+from wtdock.ops import network
 from wtdock.ops.context import Context
 from wtdock.ops.repair import evidence
 from wtdock.ops.repo_steps import lock_reason, locked_by_wtdock
-from wtdock.plan.model import LABEL_ROLE, LABEL_TICKET, LABEL_WORKSPACE
+from wtdock.plan.model import LABEL_ROLE, LABEL_ROOT, LABEL_TICKET, LABEL_WORKSPACE
+from wtdock.registry import locked
 
 
 @dataclass
@@ -26,10 +30,18 @@ class Orphan:
 
 
 def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
+    found = engine.network_info(ctx.ws.network)
+    # Another folder that still holds a workspace of this name owns its containers and network: this
+    # folder (whose `up` is refused) has none of its own, and must not take theirs for orphans.
+    elsewhere = found is not None and _owned_elsewhere(ctx, found)
     living = _unregistered(ctx)
-    orphans = [*living.values(), *_orphan_containers(ctx, set(living)), *_lost_tickets(ctx), *_stale_metadata(ctx)]
+    orphans = [*living.values(), *([] if elsewhere else _orphan_containers(ctx, set(living)))]
+    orphans += [*_lost_tickets(ctx), *_stale_metadata(ctx)]
     with contextlib.suppress(NotFoundError):
         orphans += _unowned_worktrees(ctx, set(living))
+    if found is not None and not elsewhere:
+        orphans += _unused_network(ctx, found)
+    orphans += _stale_locks(ctx, set(living))
     if apply:
         for orphan in orphans:
             if orphan.fix is None:
@@ -98,6 +110,7 @@ def _forgetter(ctx: Context, slug: str) -> Callable[[], None]:
             engine.remove_project(ctx.ws.ticket_project(slug))
             with ctx.registry.update() as state:
                 state.tickets.pop(slug, None)
+            (ctx.ws.lock_dir / f"ticket-{slug}.lock").unlink(missing_ok=True)  # held: no one else is in it
 
     return forget
 
@@ -145,5 +158,65 @@ def _pruner(repo_path: Path, path: Path, locked_by_us: bool) -> Callable[[], Non
             with contextlib.suppress(GitError):
                 gitops.unlock_worktree(repo_path, path)
         gitops.prune(repo_path)
+
+    return prune
+
+
+def _owned_elsewhere(ctx: Context, found: engine.NetworkInfo) -> bool:
+    owner = found.labels.get(LABEL_ROOT)
+    return owner is not None and owner != str(ctx.ws.root) and network.owner_is_alive(found.labels, ctx.ws.name)
+
+
+def _unused_network(ctx: Context, found: engine.NetworkInfo) -> list[Orphan]:
+    """The workspace network when a folder that is gone made it (its name would be refused to a new
+    folder otherwise), or when nothing at all is on it (what a `shared down` of an older wtdock left)."""
+    ws = ctx.ws
+    owner = found.labels.get(LABEL_ROOT)
+    mine = owner is None or owner == str(ws.root)
+    on_it = network.attached(ws)
+    if mine and on_it:
+        return []
+    why = "nothing is on it" if mine else f"made by the workspace that was in {owner}, whose {CONFIG_NAME} is gone"
+    if on_it:
+        why += f"; {len(on_it)} container(s) still on it"
+    return [Orphan("network", f"{ws.network} ({why}; `up` makes it again)", _network_remover(ctx))]
+
+
+def _network_remover(ctx: Context) -> Callable[[], None]:
+    def remove() -> None:
+        # As `shared down` does it: no `up` may be between its network check and its containers.
+        with ctx.using_shared(exclusive=True), ctx.lock("shared"):
+            on_it = network.attached(ctx.ws)
+            if on_it or not engine.remove_network(ctx.ws.network):
+                raise RefusedError(f"network {ctx.ws.network} is in use by {len(on_it)} container(s)",
+                                   hint="`wtdock shared down --force`, or remove them")
+
+    return remove
+
+
+def _stale_locks(ctx: Context, living: set[str]) -> list[Orphan]:
+    """Lock files of tickets that are gone (`down` leaves its ticket's lock file: another command
+    may be waiting on it); not of a ticket that lives unregistered."""
+    folder = ctx.ws.lock_dir
+    known = set(ctx.registry.read().tickets) | {ticket_slug(name) for name in living}
+    stale = sorted(
+        f for f in (folder.glob("ticket-*.lock") if folder.is_dir() else ())
+        if f.name.removeprefix("ticket-").removesuffix(".lock") not in known
+    )
+    if not stale:
+        return []
+    names = ", ".join(f.name for f in stale[:5]) + (f" (+{len(stale) - 5} more)" if len(stale) > 5 else "")
+    return [Orphan("lock files", f"{len(stale)} of tickets that are gone: {names}", _lock_pruner(ctx, stale))]
+
+
+def _lock_pruner(ctx: Context, files: list[Path]) -> Callable[[], None]:
+    def prune() -> None:
+        for file in files:
+            slug = file.name.removeprefix("ticket-").removesuffix(".lock")
+            # Held while it is removed, and only when no `up` of that ticket holds it or made it
+            # meanwhile: an `up` takes the lock before its registry entry exists.
+            with contextlib.suppress(UnavailableError), locked(file, timeout=0):
+                if ctx.registry.read().ticket(slug) is None:
+                    file.unlink(missing_ok=True)
 
     return prune

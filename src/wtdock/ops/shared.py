@@ -8,11 +8,12 @@ from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
+from wtdock.ops import network
 from wtdock.ops.context import Context
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.views import check_project_is_ours, fingerprints, start_reason
 from wtdock.plan import shared as shared_plan
-from wtdock.plan.compose import display_host, labels
+from wtdock.plan.compose import display_host
 from wtdock.plan.connections import (
     SHARED_PREFIX,
     DataSpace,
@@ -22,7 +23,7 @@ from wtdock.plan.connections import (
     postgres_url,
     redis_url,
 )
-from wtdock.plan.model import LABEL_ROOT, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
+from wtdock.plan.model import LABEL_TICKET, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
 from wtdock.registry import State, write_atomic
 from wtdock.workspace import Workspace
 
@@ -37,6 +38,7 @@ class SharedService:
     host_port: int | None
     url: str | None
     branch: str | None = None
+    address: str | None = None  # on the workspace network
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def shared_up(ctx: Context) -> SharedStatus:
     """Start the shared project, or do nothing when it already runs healthy from the same file."""
     ws = ctx.ws
     with ctx.lock("shared"):
-        _ensure_network(ws)
+        network.ensure_network(ctx)
         avoid: set[int] = set()
         for _ in range(MAX_PORT_RETRIES):
             # Looked at again on every attempt: a failed one may have left some of our containers
@@ -80,18 +82,6 @@ def shared_up(ctx: Context) -> SharedStatus:
                 state.shared.rendered = fingerprints(services)
             return shared_status(ctx, action=reason.outcome)
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
-
-
-def _ensure_network(ws: Workspace) -> None:
-    """Make the workspace network, and refuse one that another workspace folder of the same name
-    made: both would share projects, volumes and databases."""
-    found = engine.ensure_network(ws.network, labels(ws.name, "shared", root=str(ws.root)))
-    owner = found.get(LABEL_ROOT)
-    if owner is not None and owner != str(ws.root):
-        raise RefusedError(
-            f"workspace name {ws.name!r} is already used by the workspace in {owner} (network {ws.network})",
-            hint=f"set another `name:` in {ws.config_file}",
-        )
 
 
 def render_shared(ctx: Context) -> str:
@@ -119,7 +109,12 @@ def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan,
             return port not in avoid and (port in ours or ports.port_is_free(ws.config.bind, port))
 
         state.shared.ports = ports.assign(wants, state.shared.ports, held, free)
-        allocations = SharedAllocations(ports=dict(state.shared.ports), postgres_password=postgres_password(ctx))
+        network.assign_shared_addresses(ws, state, list(wants))
+        allocations = SharedAllocations(
+            ports=dict(state.shared.ports),
+            postgres_password=postgres_password(ctx),
+            addresses=dict(state.shared.addresses),
+        )
     plan = shared_plan.plan_shared(ws, ctx.templates, allocations, _primary_checkouts(ws), ctx.user)
     text = yamlio.dump(plan.compose, shared_plan.header(ws))
     ws.shared_dir.mkdir(parents=True, exist_ok=True)
@@ -187,6 +182,7 @@ def shared_status(ctx: Context, action: str = "") -> SharedStatus:
                 host_port=port,
                 url=host_url(ws, name, host, port) if port else None,
                 branch=_live_branch(ws, name),
+                address=state.shared.addresses.get(name),
             )
         )
     return SharedStatus(ws.name, ws.shared_project, ws.network, action, tuple(services))
@@ -229,22 +225,45 @@ def shared_env(ctx: Context) -> dict[str, str]:
 
 def attached_projects(ctx: Context) -> dict[str, list[str]]:
     """Running containers of other projects on the workspace network, by project."""
-    ws = ctx.ws
-    if not engine.network_exists(ws.network):
-        return {}
     found: dict[str, list[str]] = {}
-    for c in engine.containers(network=ws.network):
-        if c.project != ws.shared_project and c.state == "running":
-            found.setdefault(c.project or c.name, []).append(c.service or c.name)
+    for c in _running_attached(ctx.ws):
+        found.setdefault(c.project or c.name, []).append(c.service or c.name)
     return found
 
 
-def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[], None] = lambda: None) -> list[str]:
-    """Stop and remove the shared containers (data volumes too with ``volumes``). Refuses while
-    other projects run on the workspace network, unless ``force``, which stops them first.
-    ``confirm`` is asked once nothing refuses, before anything is touched."""
+def _running_attached(ws: Workspace) -> list[engine.ContainerInfo]:
+    if not engine.network_exists(ws.network):
+        return []
+    return [c for c in engine.containers(network=ws.network) if c.project != ws.shared_project and c.state == "running"]
+
+
+@dataclass(frozen=True)
+class StoppedProject:
+    """A project `shared down --force` stopped: every running container of it, not only those on the
+    workspace network (a ticket is stopped whole, never left half-running)."""
+
+    project: str
+    ticket: str | None
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SharedDownResult:
+    workspace: str
+    project: str
+    stopped: tuple[StoppedProject, ...]
+    volumes_removed: bool
+    network: str | None  # what became of the workspace network, in words (None: there was none)
+
+
+def shared_down(
+    ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[], None] = lambda: None
+) -> SharedDownResult:
+    """Stop and remove the shared containers (data volumes too with ``volumes``), then the workspace
+    network once nothing at all is on it. Refuses while other projects run on the network, unless
+    ``force``, which stops those projects first. ``confirm`` is asked once nothing refuses, before
+    anything is touched."""
     ws = ctx.ws
-    done: list[str] = []
     with ctx.using_shared(exclusive=True), ctx.lock("shared"):
         attached = attached_projects(ctx)
         if attached and not force:
@@ -254,9 +273,7 @@ def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[
                 hint="stop them first (`wtdock stop TICKET`), or pass --force to stop them",
             )
         confirm()
-        if attached:
-            engine.stop_attached(ws.network, ws.shared_project)
-            done.extend(f"stopped {p}" for p in sorted(attached))
+        stopped = _stop_attached(ws) if attached else ()
         if not compose_file(ws).exists():
             _render(ctx, set(), set())
         check_project_is_ours(ws, ws.shared_project, _containers(ws))
@@ -267,5 +284,23 @@ def shared_down(ctx: Context, *, force: bool, volumes: bool, confirm: Callable[[
                 state.databases.clear()  # their data went with the volume
         if volumes:
             engine.remove_project_volumes(ws.shared_project)
-        done.append(f"removed {ws.shared_project}" + (" and its data volumes" if volumes else " (data kept)"))
-    return done
+        gone = network.remove_if_unused(ws)
+    return SharedDownResult(ws.name, ws.shared_project, stopped, volumes, gone)
+
+
+def _stop_attached(ws: Workspace) -> tuple[StoppedProject, ...]:
+    """Stop each project running on the network whole; a container of no project, by itself."""
+    running = _running_attached(ws)
+    stopped: list[StoppedProject] = []
+    targets: list[engine.ContainerInfo] = []
+    for project in sorted({c.project for c in running if c.project}):
+        members = [c for c in engine.containers(f"{engine.LABEL_PROJECT}={project}") if c.state == "running"]
+        targets += members
+        ticket = next((c.labels[LABEL_TICKET] for c in members if LABEL_TICKET in c.labels), None)
+        stopped.append(StoppedProject(project, ticket, tuple(sorted(c.service or c.name for c in members))))
+    for c in running:
+        if not c.project:
+            targets.append(c)
+            stopped.append(StoppedProject(c.name, None, (c.name,)))
+    engine.stop_containers([c.id for c in targets])
+    return tuple(stopped)

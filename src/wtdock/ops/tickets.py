@@ -10,7 +10,7 @@ from typing import Any
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import UnavailableError, UserError
 from wtdock.names import ticket_slug
-from wtdock.ops import data
+from wtdock.ops import data, network
 from wtdock.ops.context import Context
 from wtdock.ops.repo_steps import (
     RepoRequest,
@@ -110,6 +110,7 @@ def _reserve(
         _check_aliases(ctx, state, record, branched)
         notices.extend(_assign_ports(ctx, state, record, branched, engine_held=engine_held, avoid=set()))
         _assign_data(ctx, state, record, branched, engine_held)
+        network.assign_ticket_addresses(ctx, state, record, dedicated_services(ctx.ws.config, branched))
     if before is None:
         undo.push(f"registry entry of {name}", lambda: _restore(ctx, slug, None), only_if_clean=True)
     elif steps:
@@ -272,7 +273,7 @@ def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
     """The ticket's complete compose file as text, from the registry and the config."""
     ws = ctx.ws
     state = ctx.registry.read()
-    shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx))
+    shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx), dict(state.shared.addresses))
     plan = plan_ticket(ws, ctx.templates, shared, allocations(record), ctx.user)
     return plan, yamlio.dump(plan.compose, header(ws, record.name, record.slug))
 
@@ -322,6 +323,8 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
         _record_rendered(ctx, record.slug, services)
+        # An older wtdock gave each ticket a network of its own, which holds one of the engine's pools.
+        engine.remove_unused_project_networks(project)
         return reason.outcome, reason
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
 

@@ -26,6 +26,7 @@ class ServiceView:
     branch: str | None
     state: str | None = None
     health: str | None = None
+    address: str | None = None  # on the workspace network: what the bare service name means in the ticket
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def allocations(record: TicketRecord) -> TicketAllocations:
         ports=dict(record.ports),
         redis_db=record.redis_db,
         database=record.database,
+        addresses=dict(record.addresses),
     )
 
 
@@ -77,7 +79,8 @@ def ticket_view(
     containers: Sequence[engine.ContainerInfo] | None = None,
 ) -> TicketView:
     """The ticket as the registry and (if given) the engine's containers describe it."""
-    wiring = Wiring(ws.config, SharedAllocations(dict(state.shared.ports), ""), allocations(record))
+    given = SharedAllocations(dict(state.shared.ports), "", dict(state.shared.addresses))
+    wiring = Wiring(ws.config, given, allocations(record))
     project = ws.ticket_project(record.slug)
     mine = {c.service: c for c in containers or () if c.project == project}
     shared = {c.service: c for c in containers or () if c.labels.get(LABEL_ROLE) == "shared"}
@@ -95,6 +98,7 @@ def ticket_view(
                 branch=end.branch,
                 state=None if containers is None else (found.state if found else "missing"),
                 health=found.health if found else None,
+                address=end.address,
             )
         )
     repos = tuple(RepoView(r, rec.path, rec.branch, Path(rec.path).is_dir()) for r, rec in record.repos.items())

@@ -22,6 +22,7 @@ def app_service(
     environment: dict[str, str],
     labels: dict[str, str],
     networks: dict[str, Any],
+    extra_hosts: list[str],
 ) -> dict[str, Any]:
     svc = config.services[name]
     working_dir = PurePosixPath(checkout.path) / svc.workdir
@@ -39,6 +40,8 @@ def app_service(
         service["healthcheck"] = healthcheck(svc.healthcheck)
     service["labels"] = labels
     service["networks"] = networks
+    if extra_hosts:
+        service["extra_hosts"] = list(extra_hosts)
     return service
 
 

@@ -72,6 +72,17 @@ def bind_mount(path: Path) -> dict[str, object]:
     return {"type": "bind", "source": str(path), "target": str(path)}
 
 
+def workspace_endpoint(alias: str | None, address: str | None) -> dict[str, object]:
+    """A service's place on the workspace network: its static address (once the network's subnet is
+    known) and its unique alias."""
+    endpoint: dict[str, object] = {}
+    if address:
+        endpoint["ipv4_address"] = address
+    if alias:
+        endpoint["aliases"] = [alias]
+    return endpoint
+
+
 def healthcheck(config: HealthcheckConfig) -> dict[str, object]:
     test = ["CMD-SHELL", config.test] if isinstance(config.test, str) else list(config.test)
     return {

@@ -37,15 +37,18 @@ class Checkout:
 
 @dataclass(frozen=True)
 class SharedAllocations:
-    """What the shared project was given: host ports by service, and the Postgres password."""
+    """What the shared project was given: host ports by service, the Postgres password, and
+    addresses on the workspace network by service (none known yet: the network does not exist)."""
 
     ports: Mapping[str, int]
     postgres_password: str
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class TicketAllocations:
-    """What a ticket was given: its checkouts, host ports, and its own data spaces."""
+    """What a ticket was given: its checkouts, host ports, its own data spaces, and the addresses of
+    its own services on the workspace network."""
 
     name: str
     slug: str
@@ -53,6 +56,7 @@ class TicketAllocations:
     ports: Mapping[str, int]
     redis_db: int | None = None
     database: str | None = None
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Endpoint:
     internal_host: str
     internal_url: str | None
     branch: str | None
+    address: str | None = None  # on the workspace network: what the bare name means in this ticket
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
-from wtdock.plan.compose import display_host, escape_dollars, fill, labels
+from wtdock.plan.compose import display_host, escape_dollars, fill, labels, workspace_endpoint
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import Checkout, HostUser, ProjectPlan, SharedAllocations
-from wtdock.plan.wiring import Wiring
+from wtdock.plan.wiring import Wiring, infra_names
 from wtdock.templates import Templates
 from wtdock.workspace import Workspace
 
@@ -24,10 +25,8 @@ def shared_instances(ws: Workspace) -> list[str]:
 
 
 def infra_services(ws: Workspace) -> list[str]:
-    """The enabled shared infrastructure, by the key that names its port and image."""
-    cfg = ws.config.shared
-    found = [k for k, on in (("postgres", cfg.postgres.enabled), ("redis", cfg.redis.enabled)) if on]
-    return found + ([cfg.events.engine] if cfg.events.enabled else [])
+    """The enabled shared infrastructure, by the key that names its port, image and address."""
+    return infra_names(ws.config)
 
 
 def plan_shared(
@@ -39,21 +38,26 @@ def plan_shared(
 ) -> ProjectPlan:
     """Postgres, Redis, the event stream and the shared app instances, all on the workspace network.
 
-    ``shared.ports`` holds a host port for each of them; ``checkouts`` the primary checkout of each
-    repo that a shared instance runs from.
+    ``shared.ports`` holds a host port for each of them, ``shared.addresses`` their addresses on the
+    network (left out while the network's subnet is unknown: a render before the first `shared up`);
+    ``checkouts`` the primary checkout of each repo that a shared instance runs from.
     """
     config = ws.config
     services: dict[str, Any] = {}
     volumes: dict[str, Any] = {}
+    wiring = Wiring(config, shared)
+    # Bare names mean the shared instances here too (Redpanda advertises itself as `redpanda`).
+    hosts = hosts_entries(wiring.hosts())
     for key in infra_services(ws):
         fragment = fill(templates.shared[key], _params(ws, key, shared))
         for name, service in fragment["services"].items():
             service["labels"] = labels(config.name, "shared", service=name)
-            service["networks"] = {"shared": {}}
+            service["networks"] = {"shared": workspace_endpoint(None, shared.addresses.get(name))}
+            if hosts:
+                service["extra_hosts"] = list(hosts)
             services[name] = service
         for name in fragment.get("volumes", {}):
             volumes[name] = {"labels": labels(config.name, "shared", service=key)}
-    wiring = Wiring(config, shared)
     for name in shared_instances(ws):
         checkout = checkouts[config.services[name].repo]
         services[name] = app_service(
@@ -68,7 +72,8 @@ def plan_shared(
             # No branch label: the checkout's branch is live state, and a label would recreate the
             # shared instance (under every ticket) whenever someone switches branches there.
             labels=labels(config.name, "shared", service=name),
-            networks={"shared": {"aliases": [f"shared-{name}"]}},
+            networks={"shared": workspace_endpoint(f"shared-{name}", shared.addresses.get(name))},
+            extra_hosts=hosts,
         )
     compose: dict[str, Any] = {
         "name": ws.shared_project,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
-from wtdock.plan.compose import escape_dollars, holdings, labels
+from wtdock.plan.compose import escape_dollars, holdings, labels, workspace_endpoint
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import HostUser, ProjectPlan, SharedAllocations, TicketAllocations
-from wtdock.plan.wiring import Wiring
+from wtdock.plan.wiring import Wiring, network_alias
 from wtdock.templates import Templates
 from wtdock.workspace import Workspace
 
@@ -28,18 +29,12 @@ def plan_ticket(
     services it branches and to the shared instances of the rest."""
     config = ws.config
     wiring = Wiring(config, shared, ticket)
+    hosts = hosts_entries(wiring.hosts())
     services: dict[str, Any] = {}
     environment: dict[str, dict[str, str]] = {}
     holds = holdings(ticket.ports, ticket.redis_db, ticket.database)
-    joins_shared = False
     for name in sorted(wiring.dedicated, key=list(config.services).index):
         checkout = ticket.checkouts[config.services[name].repo]
-        # A unique alias: every ticket has an `api`, and bare service names answer for all of them.
-        alias = {"aliases": [f"{ticket.slug}-{name}"]}
-        networks: dict[str, Any] = {"default": alias}
-        if wiring.needs_shared_network(name):
-            networks["shared"] = alias
-            joins_shared = True
         environment[name] = wiring.environment(name)
         services[name] = app_service(
             config,
@@ -54,13 +49,13 @@ def plan_ticket(
                 config.name, "ticket", ticket=ticket.name, service=name, repo=checkout.repo,
                 branch=checkout.branch, worktree=str(checkout.path), url=wiring.endpoint(name).url, **holds,
             ),
-            networks=networks,
+            networks={"shared": workspace_endpoint(network_alias(ticket.slug, name), ticket.addresses.get(name))},
+            extra_hosts=hosts,
         )
     project = ws.ticket_project(ticket.slug)
-    networks_model: dict[str, Any] = {"default": {"labels": labels(config.name, "ticket", ticket=ticket.name)}}
-    if joins_shared:
-        networks_model["shared"] = {"name": ws.network, "external": True}
-    compose = {"name": project, "services": services, "networks": networks_model}
+    # Only the workspace network: a network of the ticket's own would take one of the engine's
+    # few address pools (the 30th ticket failed), and a bare name is settled by /etc/hosts.
+    compose = {"name": project, "services": services, "networks": {"shared": {"name": ws.network, "external": True}}}
     return ProjectPlan(
         project=project,
         compose=with_config_hashes(escape_dollars(compose)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from wtdock.config.model import Config
-from wtdock.config.refs import refs_in, substitute
+from wtdock.config.refs import substitute
 from wtdock.plan.compose import display_host, env_value
 from wtdock.plan.connections import (
     SHARED_PREFIX,
@@ -30,6 +30,13 @@ def network_alias(slug: str, service: str) -> str:
     """A ticket service's name on the workspace network: the bare service name would answer for
     every ticket's instance at once."""
     return f"{slug}-{service}"
+
+
+def infra_names(config: Config) -> list[str]:
+    """The enabled shared infrastructure, by the name of its service (and of its port and image)."""
+    cfg = config.shared
+    found = [k for k, on in (("postgres", cfg.postgres.enabled), ("redis", cfg.redis.enabled)) if on]
+    return found + ([cfg.events.engine] if cfg.events.enabled else [])
 
 
 def required_repos(config: Config, branched: Collection[str]) -> list[str]:
@@ -65,10 +72,12 @@ class Wiring:
             host_port = self.ticket.ports.get(name)
             internal_host = network_alias(self.ticket.slug, name)
             branch = self.ticket.checkouts[svc.repo].branch
+            address = self.ticket.addresses.get(name)
         elif svc.shared is not None:
             host_port, internal_host = self.shared.ports.get(name), f"shared-{name}"
+            address = self.shared.addresses.get(name)
         else:  # seen from the shared project: only tickets run this service
-            host_port, internal_host = None, ""
+            host_port, internal_host, address = None, "", None
         return Endpoint(
             service=name,
             dedicated=name in self.dedicated,
@@ -77,7 +86,17 @@ class Wiring:
             internal_host=internal_host,
             internal_url=f"http://{internal_host}:{svc.port}" if internal_host and svc.port else None,
             branch=branch,
+            address=address,
         )
+
+    def hosts(self) -> dict[str, str | None]:
+        """What each bare name means here (for ``/etc/hosts``, which every common resolver reads
+        before DNS): every app service of the config as this ticket uses it (its own instance, or
+        the shared one), and the shared infrastructure. On the workspace network the engine's DNS
+        would answer a bare ``api`` with every ticket's API at once."""
+        names: dict[str, str | None] = {n: self.endpoint(n).address for n in self.config.services}
+        names |= {k: self.shared.addresses.get(k) for k in infra_names(self.config)}
+        return names
 
     def data_space(self, name: str) -> DataSpace:
         svc = self.config.services[name]
@@ -99,20 +118,6 @@ class Wiring:
         for key, value in svc.environment.items():
             env[key] = substitute(env_value(value), lambda ref: self.resolve(ref, name))
         return env
-
-    def needs_shared_network(self, name: str) -> bool:
-        """Only services that talk to the shared project join the workspace network."""
-        svc = self.config.services[name]
-        if svc.uses:
-            return True
-        for value in svc.environment.values():
-            for ref in refs_in(env_value(value)):
-                parts = ref.split(".")
-                if parts[0] == "shared":
-                    return True
-                if parts[0] == "services" and parts[1] not in self.dedicated and parts[2].startswith("internal"):
-                    return True
-        return False
 
     def resolve(self, ref: str, service: str) -> str:
         parts = ref.split(".")
