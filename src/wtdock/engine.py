@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wtdock.errors import EngineError, EngineUnavailableError, WtdockError
+from wtdock.errors import EngineError, EngineUnavailableError, UnavailableError, WtdockError
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI

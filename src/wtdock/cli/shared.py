@@ -69,7 +69,7 @@ def down(
     force: Annotated[bool, typer.Option("--force", help="Stop running tickets first.")] = False,
     volumes: Annotated[bool, typer.Option("--volumes", help="Also delete the data volumes.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting data.")] = False,
-    json: Annotated[bool, typer.Option("--json")] = False,
+    json: Json = False,
 ) -> None:
     """Stop and remove the shared containers (the network too, once nothing is on it); data stays unless --volumes."""
     from wtdock.ops.shared import shared_down
@@ -84,7 +84,7 @@ def down(
 
     result = shared_down(wctx, force=force, volumes=volumes, confirm=confirm)
     if json:
-        as_json(result)
+        emit("shared down", result)
         return
     for stopped in result.stopped:
         echo(f"stopped {stopped.project}: {', '.join(stopped.services)}")

@@ -21,7 +21,7 @@ def payloads() -> dict[str, dict[str, Any]]:
     from wtdock.ops.doctor import Check
     from wtdock.ops.repair import RepairResult
     from wtdock.ops.rescue import Rescue, RescueDetail, Restored
-    from wtdock.ops.shared import SharedStatus
+    from wtdock.ops.shared import SharedDownResult, SharedStatus
     from wtdock.ops.status import Urls
     from wtdock.ops.teardown import DownResult, StopResult
     from wtdock.ops.tickets import UpResult
@@ -39,6 +39,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "shared up": _fields_of(SharedStatus),
         "shared status": _fields_of(SharedStatus),
         "shared env": {"env": dict[str, str]},
+        "shared down": _fields_of(SharedDownResult),
         "db list": {"databases": list[DatabaseView]},
         "db snapshot": _fields_of(Snapshot),
         "db reset": {"ticket": str, "database": str},
