@@ -72,7 +72,7 @@ def run(ctx: Context, mb: int, repeat: int) -> None:
     def dump_restore(i: int) -> None:
         # The baseline a script without templates would run: a fresh database, then dump | restore.
         shell = f"createdb -U {user} plain_{i} && pg_dump -U {user} app | psql -q -U {user} -d plain_{i}"
-        result = engine.exec_in(pg.container, ["sh", "-c", shell])
+        result = engine.exec_capture(pg.container, ["sh", "-c", shell])
         if result.code != 0:
             raise SystemExit(f"pg_dump | psql failed: {result.stderr or result.stdout}")
 

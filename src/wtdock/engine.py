@@ -85,13 +85,14 @@ def _api() -> EngineAPI:
         client = docker.from_env(timeout=10)
         client.ping()
         client.api.timeout = 120  # a compose-sized call (image build, stop of many containers) may take long
-    except (docker.errors.DockerException, requests.exceptions.RequestException):
-        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT) from None
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as err:
+        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()}", hint=ENGINE_HINT) from err
     return client
 
 
 def engine_version() -> str:
-    return str(_api().version().get("Version", "unknown"))
+    with _engine_errors("ask the engine for its version"):
+        return str(_api().version().get("Version", "unknown"))
 
 
 def compose_version() -> str:
@@ -100,14 +101,17 @@ def compose_version() -> str:
 
     try:
         return str(docker.compose.version()).strip().removeprefix("Docker Compose version ")
-    except ClientNotFoundError:
-        raise EngineUnavailableError("the `docker` command is not on PATH", hint=ENGINE_HINT) from None
+    except ClientNotFoundError as err:
+        raise _no_docker_binary(err) from err
     except DockerException as err:
         raise EngineError(
             "Docker Compose v2 is not installed (`docker compose version` failed)",
             hint="install the Compose v2 plugin (Debian: docker-compose from trixie; see README)",
-            stderr=str(err.stderr or ""),
-        ) from None
+            command=list(map(str, err.docker_command or [])),
+            returncode=err.return_code,
+            stdout=_text(err.stdout),
+            stderr=_text(err.stderr),
+        ) from err
 
 
 def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
@@ -115,7 +119,8 @@ def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
     filters: dict[str, Any] = {"label": list(labels)}
     if network:
         filters["network"] = network
-    found = _api().containers.list(all=True, sparse=True, filters=filters)
+    with _engine_errors("list containers"):
+        found = _api().containers.list(all=True, sparse=True, filters=filters)
     return [_info(c.attrs) for c in found]
 
 
@@ -205,7 +210,7 @@ def create_network(
     try:
         _api().networks.create(name, driver="bridge", labels=labels, ipam=ipam)
     except docker.errors.APIError as err:
-        raise _network_failure(name, err) from None
+        raise _network_failure(name, err) from err
     found = network_info(name)
     if found is None:
         raise EngineError(f"network {name} vanished right after it was made")
@@ -245,7 +250,7 @@ def remove_network(name: str) -> bool:
     except docker.errors.APIError as err:
         if "active endpoints" in str(err.explanation or err):
             return False
-        raise EngineError(f"could not remove network {name}: {err.explanation or err}") from None
+        raise EngineError(f"could not remove network {name}: {err.explanation or err}") from err
     return True
 
 
@@ -277,10 +282,11 @@ def volume_exists(name: str) -> bool:
 def network_exists(name: str) -> bool:
     import docker
 
-    try:
-        _api().networks.get(name)
-    except docker.errors.NotFound:
-        return False
+    with _engine_errors(f"look up network {name}"):
+        try:
+            _api().networks.get(name)
+        except docker.errors.NotFound:
+            return False
     return True
 
 
@@ -294,14 +300,9 @@ def _compose(project: str, file: Path) -> DockerClient:
 
 def compose_up(project: str, file: Path, wait_timeout: int) -> None:
     """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it."""
-    from python_on_whales import DockerException
-
-    try:
-        _compose(project, file).compose.up(
-            detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
-        )
-    except DockerException as err:
-        raise _compose_failure(project, "up", err) from None
+    _run_compose(project, file, "up", lambda c: c.compose.up(
+        detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
+    ))
 
 
 def compose_stop(project: str, file: Path) -> None:
@@ -313,12 +314,16 @@ def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
 
 
 def _run_compose(project: str, file: Path, verb: str, action: Any) -> None:
+    """Every Compose call goes through here: its failure becomes one wtdock error with its facts."""
     from python_on_whales import DockerException
+    from python_on_whales.client_config import ClientNotFoundError
 
     try:
         action(_compose(project, file))
+    except ClientNotFoundError as err:  # not a DockerException
+        raise _no_docker_binary(err) from err
     except DockerException as err:
-        raise _compose_failure(project, verb, err) from None
+        raise _compose_failure(project, verb, err) from err
 
 
 def stop_containers(ids: Sequence[str]) -> None:
@@ -339,41 +344,32 @@ class ExecResult:
     stderr: str
 
 
-def exec_in(container_id: str, argv: Sequence[str], *, user: str | None = None) -> ExecResult:
-    """Run ``argv`` (a list, never a shell string) in a running container. stdout and stderr stay
-    apart: a server's NOTICE on stderr must not be read as a query's answer."""
-    import docker
-
-    api = _api().api
-    try:
+def exec_capture(container_id: str, argv: Sequence[str], *, user: str | None = None) -> ExecResult:
+    """Run ``argv`` (a list, never a shell string) in a running container and capture its output
+    (over the API: no terminal). stdout and stderr stay apart: a server's NOTICE on stderr must not
+    be read as a query's answer."""
+    with _engine_errors(f"run {argv[0]} in container {container_id[:12]}", command=argv):
+        api = _api().api
         exec_id = api.exec_create(container_id, list(argv), user=user or "")["Id"]
         stdout, stderr = api.exec_start(exec_id, demux=True)
         code = api.exec_inspect(exec_id)["ExitCode"]
-    except docker.errors.APIError as err:
-        raise EngineError(f"could not run {argv[0]} in container {container_id[:12]}: {err.explanation or err}",
-                          command=list(argv)) from None
     return ExecResult(int(code or 0), _text(stdout), _text(stderr))
 
 
 def exec_to_file(container_id: str, argv: Sequence[str], target: Path) -> ExecResult:
     """Run ``argv`` in a container, streaming its stdout into ``target`` (a dump may not fit in
-    memory; the CLI streams it straight to the file)."""
+    memory: it goes straight to the file)."""
     # 0600 from the first byte: a dump holds every row of a database.
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        done = subprocess.run(["docker", "exec", container_id, *argv], stdout=handle, stderr=subprocess.PIPE,
-                              check=False)
-    return ExecResult(done.returncode, "", done.stderr.decode(errors="replace"))
+        done = _docker_cli(["docker", "exec", container_id, *argv], stdout=handle, stderr=subprocess.PIPE)
+    return ExecResult(done.returncode, "", (done.stderr or b"").decode(errors="replace"))
 
 
-def run_in_container(container_id: str, argv: Sequence[str]) -> int:
-    """``docker exec -it`` on this terminal (psql for a person at the keyboard)."""
+def exec_interactive(container_id: str, argv: Sequence[str]) -> int:
+    """``docker exec -it`` on this terminal (psql for a person at the keyboard); its exit code."""
     tty = ["-it"] if os.isatty(0) else ["-i"]
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return subprocess.run(["docker", "exec", *tty, container_id, *argv], check=False).returncode
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return _docker_cli(["docker", "exec", *tty, container_id, *argv], terminal=True).returncode
 
 
 def remove_project(project: str) -> None:
@@ -392,14 +388,37 @@ def remove_project(project: str) -> None:
 
 
 @contextlib.contextmanager
-def _engine_errors(doing: str) -> Iterator[None]:
-    """docker-py's errors as wtdock's: one line, no traceback."""
+def _engine_errors(doing: str, command: Sequence[str] = ()) -> Iterator[None]:
+    """The one place where docker-py's errors become wtdock's: an API error (the engine answered
+    with an error), a dropped or refused connection (it stopped answering)."""
     import docker
+    import requests
 
     try:
         yield
     except docker.errors.APIError as err:
-        raise EngineError(f"could not {doing}: {err.explanation or err}") from None
+        raise EngineError(f"could not {doing}: {err.explanation or err}", command=command,
+                          stderr=str(err.explanation or "")) from err
+    except (requests.exceptions.RequestException, docker.errors.DockerException) as err:
+        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()} (while trying to {doing})",
+                                     hint=ENGINE_HINT, command=command) from err
+
+
+def _no_docker_binary(err: BaseException) -> EngineUnavailableError:
+    return EngineUnavailableError("the `docker` command is not on PATH", hint=ENGINE_HINT, stderr=str(err))
+
+
+def _docker_cli(argv: list[str], *, terminal: bool = False, **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    """The docker CLI, for what needs this terminal or a stream (exec -it, logs -f, a dump to a
+    file). ``terminal``: Ctrl-C belongs to the child, which answers it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if terminal else None
+    try:
+        return subprocess.run(argv, check=False, **streams)
+    except FileNotFoundError as err:
+        raise _no_docker_binary(err) from err
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def remove_project_volumes(project: str) -> list[str]:
@@ -413,16 +432,10 @@ def remove_project_volumes(project: str) -> list[str]:
     return removed
 
 
-def run_attached(project: str, file: Path, args: Sequence[str]) -> int:
+def compose_attached(project: str, file: Path, args: Sequence[str]) -> int:
     """Run ``docker compose ... ARGS`` on this terminal (logs -f, exec) and return its exit code."""
     argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent), *args]
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the child
-    try:
-        return subprocess.run(argv, check=False).returncode
-    except FileNotFoundError:
-        raise EngineUnavailableError("the `docker` command is not on PATH", hint=ENGINE_HINT) from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return _docker_cli(argv, terminal=True).returncode
 
 
 _PORT_TAKEN = re.compile(

@@ -35,6 +35,7 @@ def test_a_ticket_lifecycle_in_json(ws: Sandbox) -> None:
     assert ws.envelope("shared", "status")["project"] == f"{ws.name}-shared"
     assert "DATABASE_URL" in ws.envelope("shared", "env")["env"]
     assert ws.envelope("doctor")["ok"] is True
+    assert ws.envelope("gc") == {"wtdock": 1, "command": "gc", "applied": False, "found": []}
     down = ws.envelope("down", "j1", "--drop-data")
     kinds = [d["kind"] for d in down["removed"]]
     assert kinds == ["containers", "worktree", "worktree", "database", "redis", "registry entry"]

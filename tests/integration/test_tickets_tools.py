@@ -195,6 +195,9 @@ def test_gc_finds_and_removes_orphans(ws: Sandbox, engine: docker.DockerClient) 
     assert str(ws.worktree("w1", "front").resolve()) not in git(ws.root / "front", "worktree", "list")
     assert "w1" in git(ws.root / "api", "branch", "--list", "w1")
     ws.cli("down", "w2")
+    # What `down` cannot remove under its own lock: gc prunes lock files of tickets that are gone.
+    assert "found  lock files  1 of tickets that are gone: ticket-w2.lock" in ws.cli("gc").stdout
+    ws.cli("gc", "--yes")
     assert "nothing to clean up" in ws.cli("gc").stdout
 
 

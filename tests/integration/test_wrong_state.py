@@ -142,3 +142,20 @@ def test_the_header_of_a_branch_like_ticket_names_its_real_project(ws: Sandbox) 
     compose = (ws.root / ".wtdock" / "tickets" / "feat-x" / "compose.yaml").read_text()
     assert f"# By hand: docker compose -p {ws.name}-feat-x -f <this file> ps" in compose
     assert f"{ws.name}-feat/x" not in compose
+
+
+def test_up_names_a_changed_image(ws: Sandbox, engine: docker.DockerClient) -> None:
+    ws.cli("up", "t1")
+    alias = f"wtdock-standin/runtime:{ws.name}"
+    engine.images.get("wtdock-standin/runtime:1").tag(alias)
+    try:
+        ws.config_file.write_text(ws.config_file.read_text().replace(
+            "image: wtdock-standin/runtime:1", f"image: {alias}", 1))
+        result = ws.cli("up", "t1")
+        assert "t1: updated" in result.stdout
+        assert f"front: image wtdock-standin/runtime:1 -> {alias}" in result.stderr
+        changes = ws.envelope("up", "t1")
+        assert changes["action"] == "already running"
+    finally:
+        ws.cli("down", "t1")
+        engine.images.remove(alias)

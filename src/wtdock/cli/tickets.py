@@ -8,10 +8,8 @@ import typer
 
 from wtdock.cli.common import context, split_pairs
 from wtdock.cli.output import echo, emit, table
-from wtdock.errors import UnavailableError
 
 if TYPE_CHECKING:
-    from wtdock.ops.gc import Orphan
     from wtdock.ops.views import ServiceView, TicketView
 
 Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.")]
@@ -193,27 +191,22 @@ def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
 def gc(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove what was found.")] = False,
+    json: Json = False,
 ) -> None:
     """Find orphans (containers with no ticket, tickets with no worktree, stale git metadata)."""
     from wtdock.ops.gc import gc as run_gc
 
-    found = run_gc(context(ctx), apply=yes)
-    if not found:
+    result = run_gc(context(ctx), apply=yes)
+    if json:
+        emit("gc", result)
+    elif not result.found:
         echo("nothing to clean up")
-        return
-    table([[_gc_outcome(o), o.kind, o.what] for o in found])
-    if not yes:
-        echo("run `wtdock gc --yes` to remove them (wtdock's worktrees are only unlocked, never removed)")
-    elif failed := [o for o in found if o.error]:
-        raise UnavailableError(f"{len(failed)} could not be cleaned up", details=[o.error or "" for o in failed])
-
-
-def _gc_outcome(orphan: Orphan) -> str:
-    if orphan.error:
-        return "failed"
-    if orphan.fix is None:
-        return orphan.done
-    return orphan.done if orphan.removed else "found"
+    else:
+        table([[f.outcome, f.kind, f.what] for f in result.found])
+        if not yes:
+            echo("run `wtdock gc --yes` to remove them (wtdock's worktrees are only unlocked, never removed)")
+    if (failure := result.failure()) is not None:
+        raise failure
 
 
 def register(app: typer.Typer) -> None:

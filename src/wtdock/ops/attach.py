@@ -36,13 +36,13 @@ def ticket_logs(ctx: Context, ticket: str, service: str | None, *, follow: bool)
     if service is not None:
         own_service(ctx, ticket, service)
     project = ctx.ws.ticket_project(record.slug)
-    return engine.run_attached(project, ensure_file(ctx, record), logs_args(service, follow=follow))
+    return engine.compose_attached(project, ensure_file(ctx, record), logs_args(service, follow=follow))
 
 
 def shared_logs(ctx: Context, service: str | None, *, follow: bool) -> int:
     from wtdock.ops.shared import ensure_compose_file
 
-    return engine.run_attached(ctx.ws.shared_project, ensure_compose_file(ctx), logs_args(service, follow=follow))
+    return engine.compose_attached(ctx.ws.shared_project, ensure_compose_file(ctx), logs_args(service, follow=follow))
 
 
 def exec_in_ticket(ctx: Context, ticket: str, service: str, argv: Sequence[str]) -> int:
@@ -51,7 +51,7 @@ def exec_in_ticket(ctx: Context, ticket: str, service: str, argv: Sequence[str])
         raise UserError("no command to run", hint=f"wtdock exec {ticket} {service} -- CMD...")
     found = own_service(ctx, ticket, service)
     record = find_record(ctx, ticket)
-    return engine.run_attached(found.project, ensure_file(ctx, record), ["exec", service, *argv])
+    return engine.compose_attached(found.project, ensure_file(ctx, record), ["exec", service, *argv])
 
 
 def psql(ctx: Context, ticket: str | None) -> int:
@@ -59,4 +59,4 @@ def psql(ctx: Context, ticket: str | None) -> int:
     from wtdock.ops.data import psql_argv
 
     container, argv = psql_argv(ctx, find_record(ctx, ticket) if ticket else None)
-    return engine.run_in_container(container, argv)
+    return engine.exec_interactive(container, argv)

@@ -75,7 +75,7 @@ class Postgres:
         argv = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", database]
         for statement in statements:
             argv += ["-c", statement]
-        result = engine.exec_in(self.container, argv)
+        result = engine.exec_capture(self.container, argv)
         if result.code != 0:
             last = (result.stderr.strip() or result.stdout.strip()).splitlines()
             raise EngineError(f"psql failed: {last[-1] if last else f'exit {result.code}'}",
@@ -318,7 +318,7 @@ def clean_redis(ctx: Context, number: int | None) -> bool:
     container = running_shared(ctx, "redis")
     if container is None:
         return False
-    result = engine.exec_in(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
+    result = engine.exec_capture(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
     if result.code != 0 or result.stdout.strip() != "OK":
         raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {(result.stderr or result.stdout).strip()}")
     return True

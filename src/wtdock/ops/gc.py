@@ -29,7 +29,45 @@ class Orphan:
     done: str = "removed"
 
 
-def gc(ctx: Context, *, apply: bool) -> list[Orphan]:
+@dataclass(frozen=True)
+class Found:
+    """One thing gc found: ``outcome`` is found (not asked to fix), removed, unlocked (yours now),
+    kept (reported only, never removed) or failed (``error`` says why)."""
+
+    kind: str
+    what: str
+    outcome: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class GcResult:
+    applied: bool
+    found: tuple[Found, ...]
+
+    def failure(self) -> WtdockError | None:
+        """The error `gc --yes` ends with when something could not be cleaned up."""
+        failed = [f for f in self.found if f.error]
+        if not failed:
+            return None
+        return UnavailableError(f"{len(failed)} could not be cleaned up", details=[f.error or "" for f in failed])
+
+
+def gc(ctx: Context, *, apply: bool) -> GcResult:
+    """Find (and with ``apply`` fix) what lost its owner."""
+    orphans = _find(ctx, apply=apply)
+    return GcResult(apply, tuple(Found(o.kind, o.what, _outcome(o), o.error) for o in orphans))
+
+
+def _outcome(orphan: Orphan) -> str:
+    if orphan.error:
+        return "failed"
+    if orphan.fix is None:
+        return orphan.done
+    return orphan.done if orphan.removed else "found"
+
+
+def _find(ctx: Context, *, apply: bool) -> list[Orphan]:
     found = engine.network_info(ctx.ws.network)
     # Another folder that still holds a workspace of this name owns its containers and network: this
     # folder (whose `up` is refused) has none of its own, and must not take theirs for orphans.

@@ -44,6 +44,7 @@ class Evidence:
     worktrees: dict[str, gitops.Worktree] = field(default_factory=dict)  # locked by wtdock, by repo
     adopted: dict[str, Path] = field(default_factory=dict)  # worktree labels of other worktrees, by repo
     ports: dict[str, int] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)  # by service, on the workspace network
     redis_db: int | None = None
     database: str | None = None
     created: int = 0
@@ -84,13 +85,17 @@ def evidence(ctx: Context, containers: Iterable[engine.ContainerInfo] | None = N
             ticket = of(c.labels[LABEL_TICKET])
             ticket.sources.add("containers")
             _read_labels(ticket, c.labels)
+            if address := c.addresses.get(ws.network):
+                ticket.addresses[c.service] = address
             ticket.created = min(ticket.created or c.created, c.created or ticket.created)
     for file in sorted((ws.state_dir / "tickets").glob("*/compose.yaml")):
-        for labels in _compose_labels(file):
+        for service, labels, address in _compose_services(file):
             if LABEL_TICKET in labels:
                 ticket = of(labels[LABEL_TICKET])
                 ticket.sources.add("compose files")
                 _read_labels(ticket, labels)
+                if address:
+                    ticket.addresses.setdefault(service, address)
     for repo in ws.config.repos:
         with contextlib.suppress(NotFoundError):
             for wt in gitops.worktrees(gitops.toplevel(ws.repo_path(repo)))[1:]:
@@ -111,8 +116,9 @@ def _read_labels(ticket: Evidence, labels: Mapping[str, str]) -> None:
         ticket.adopted.setdefault(repo, Path(path))
 
 
-def _compose_labels(file: Path) -> list[dict[str, str]]:
-    """The labels of each service in a compose file wtdock wrote; nothing from a broken one."""
+def _compose_services(file: Path) -> list[tuple[str, dict[str, str], str | None]]:
+    """Each service of a compose file wtdock wrote: its name, labels and static address on the
+    workspace network; nothing from a broken file."""
     try:
         model = yamlio.load_plain(file)
     except WtdockError:
@@ -120,7 +126,13 @@ def _compose_labels(file: Path) -> list[dict[str, str]]:
     services = model.get("services") if isinstance(model, dict) else None
     if not isinstance(services, dict):
         return []
-    return [dict(s.get("labels") or {}) for s in services.values() if isinstance(s, dict)]
+    found = []
+    for name, service in services.items():
+        if isinstance(service, dict):
+            shared = (service.get("networks") or {}).get("shared") or {}
+            address = shared.get("ipv4_address") if isinstance(shared, dict) else None
+            found.append((str(name), dict(service.get("labels") or {}), str(address) if address else None))
+    return found
 
 
 def repair(ctx: Context) -> RepairResult:
@@ -174,7 +186,7 @@ def _add(
         created = dt.datetime.fromtimestamp(ticket.created, dt.UTC).isoformat(timespec="seconds")
     state.tickets[slug] = TicketRecord(
         name=ticket.name, slug=slug, created_at=created, repos=repos, ports=ticket.ports,
-        redis_db=ticket.redis_db, database=database,
+        addresses=ticket.addresses, redis_db=ticket.redis_db, database=database,
     )
     if database and database not in marks and database not in state.databases:
         skipped.append(f"ticket {ticket.name}: database {database} not confirmed (its comment was not read)")
@@ -219,9 +231,11 @@ def _add_databases(state: State, marks: Mapping[str, str]) -> tuple[str, ...]:
 
 def _shared_ports(ctx: Context, state: State, containers: Iterable[engine.ContainerInfo]) -> dict[str, int]:
     """The shared project's host ports, from its containers, when the registry lost them."""
+    shared = [c for c in containers if c.project == ctx.ws.shared_project]
+    if not state.shared.addresses:
+        state.shared.addresses = {c.service: a for c in shared if (a := c.addresses.get(ctx.ws.network))}
     if state.shared.ports:
         return {}
-    found = {c.service: c.published[0] for c in containers
-             if c.project == ctx.ws.shared_project and c.published}
+    found = {c.service: c.published[0] for c in shared if c.published}
     state.shared.ports = found
     return found

@@ -19,6 +19,7 @@ def payloads() -> dict[str, dict[str, Any]]:
     """Command -> its payload fields and their types (the envelope adds ``wtdock`` and ``command``)."""
     from wtdock.ops.data import DatabaseView, Snapshot
     from wtdock.ops.doctor import Check
+    from wtdock.ops.gc import GcResult
     from wtdock.ops.repair import RepairResult
     from wtdock.ops.rescue import Rescue, RescueDetail, Restored
     from wtdock.ops.shared import SharedDownResult, SharedStatus
@@ -35,6 +36,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "url": _fields_of(Urls),
         "env": {"ticket": TicketView, "env": dict[str, str]},
         "doctor": {"ok": bool, "checks": list[Check]},
+        "gc": _fields_of(GcResult),
         "render": {"project": str, "compose": dict[str, Any]},
         "shared up": _fields_of(SharedStatus),
         "shared status": _fields_of(SharedStatus),
