@@ -20,7 +20,8 @@ from pathlib import Path
 
 from wtdock import engine
 from wtdock.ops.context import Context
-from wtdock.ops.data import Postgres, snapshot
+from wtdock.ops.databases import snapshot
+from wtdock.ops.postgres import Postgres
 from wtdock.ops.shared import shared_down, shared_up
 from wtdock.workspace import Workspace
 

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
-import os
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final, Literal
 
-from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from wtdock.errors import StateError, UnavailableError
+from wtdock.errors import StateError
+from wtdock.files import write_atomic
+from wtdock.locks import locked
 
 SCHEMA_VERSION: Final = 1
-LOCK_TIMEOUT = 120.0
 # wtdock always writes every one of these: a file without them was not written by wtdock (or was
 # emptied by hand), and reading it as "no tickets" would hand out what running tickets hold.
 STORED_KEYS: Final = ("version", "tickets", "shared", "databases")
@@ -179,58 +175,3 @@ class Registry:
     def _write(self, state: State) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, state.model_dump_json(indent=2) + "\n")
-
-
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write to a temp file in the same folder, fsync, rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(mode)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # The rename itself lives in the folder: without this, a power cut could still lose it.
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-@contextlib.contextmanager
-def rw_locked(path: Path, *, exclusive: bool, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """A reader/writer lock (flock): many holders share it, an exclusive holder is alone."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-        while True:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as err:
-                if time.monotonic() > deadline:
-                    raise UnavailableError(f"another wtdock command has held {path} for {timeout:.0f} s") from err
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-@contextlib.contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with FileLock(path, timeout=timeout):
-            yield
-    except Timeout as err:
-        raise UnavailableError(
-            f"another wtdock command has held {path} for {timeout:.0f} s",
-            hint="wait for it to finish; a crashed holder releases the lock when its process ends",
-        ) from err

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtdock.engine import ContainerInfo
-from wtdock.ops.views import fingerprints, start_reason
+from wtdock.ops.drift import fingerprints, start_reason
 from wtdock.plan.fingerprint import LABEL_CONFIG_HASH, changes, fingerprint, with_config_hashes
 
 

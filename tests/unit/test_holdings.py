@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wtdock.engine import ContainerInfo
-from wtdock.ops.repo_steps import lock_owner
-from wtdock.ops.tickets import EngineHoldings
+from wtdock.ops.up import EngineHoldings
+from wtdock.ops.worktree_steps import lock_owner
 from wtdock.plan.compose import holdings, labels, parse_ports_label
 
 

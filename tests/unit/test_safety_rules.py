@@ -14,8 +14,8 @@ from wtdock.errors import GitError, UserError
 from wtdock.gitops import MARKER
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
-from wtdock.ops.tickets import _check_aliases
 from wtdock.ops.undo import Undo
+from wtdock.ops.up import _check_aliases
 from wtdock.plan.connections import database_name, template_database
 from wtdock.registry import RepoRecord, State, TicketRecord
 from wtdock.workspace import Workspace

@@ -20,7 +20,7 @@ def snapshot(ctx: typer.Context, json: Json = False) -> None:
     Sessions on the base database are closed for the moment of the copy; apps reconnect.
     Tickets that already have a database keep it as it is.
     """
-    from wtdock.ops.data import snapshot as run_snapshot
+    from wtdock.ops.databases import snapshot as run_snapshot
 
     made = run_snapshot(context(ctx))
     if json:
@@ -33,7 +33,7 @@ def snapshot(ctx: typer.Context, json: Json = False) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, json: Json = False) -> None:
     """The base, the template and every ticket database, with sizes."""
-    from wtdock.ops.data import list_databases
+    from wtdock.ops.databases import list_databases
 
     rows = list_databases(context(ctx))
     if json:
@@ -51,8 +51,8 @@ def reset(
     json: Json = False,
 ) -> None:
     """Drop a ticket's database and clone it again from the template."""
-    from wtdock.ops.data import reset as run_reset
-    from wtdock.ops.teardown import find_record
+    from wtdock.ops.databases import reset as run_reset
+    from wtdock.ops.records import find_record
 
     wctx = context(ctx)
     record = find_record(wctx, ticket)
@@ -73,7 +73,7 @@ def drop(
     json: Json = False,
 ) -> None:
     """Dump, then drop, a database that a plain `down` kept (its ticket is gone)."""
-    from wtdock.ops.data import drop_kept
+    from wtdock.ops.databases import drop_kept
 
     if not yes:
         typer.confirm(f"Dump {database} to the state folder, then drop it?", abort=True)

@@ -41,8 +41,8 @@ def up(
     json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
-    from wtdock.ops.repo_steps import MODES, RepoRequest
-    from wtdock.ops.tickets import up as run_up
+    from wtdock.ops.up import up as run_up
+    from wtdock.ops.worktree_steps import MODES, RepoRequest
 
     requests = [
         RepoRequest(repo, mode, value)
@@ -79,7 +79,7 @@ def ps(ctx: typer.Context, json: Json = False) -> None:
 
 def stop(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
     """Stop a ticket's containers; `up` resumes it with the same URLs."""
-    from wtdock.ops.teardown import stop as run_stop
+    from wtdock.ops.down import stop as run_stop
 
     result = run_stop(context(ctx), ticket)
     if json:
@@ -97,7 +97,7 @@ def down(
     json: Json = False,
 ) -> None:
     """Remove a ticket. Refuses when a worktree holds work no branch or remote has."""
-    from wtdock.ops.teardown import down as run_down
+    from wtdock.ops.down import down as run_down
 
     result = run_down(context(ctx), ticket, keep_worktrees=keep_worktrees, force=force, drop_data=drop_data)
     if json:
@@ -177,8 +177,8 @@ def exec_(
 
 def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
     """Print the ticket's complete compose file as `up` would write it (`--json`: the model)."""
-    from wtdock.ops.teardown import find_record
-    from wtdock.ops.tickets import render as run_render
+    from wtdock.ops.records import find_record
+    from wtdock.ops.up import render as run_render
 
     wctx = context(ctx)
     plan, text = run_render(wctx, find_record(wctx, ticket))

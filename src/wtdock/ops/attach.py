@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from wtdock import engine
 from wtdock.errors import NotFoundError, UserError
 from wtdock.ops.context import Context
+from wtdock.ops.records import ensure_file, find_record
 from wtdock.ops.status import view
-from wtdock.ops.teardown import ensure_file, find_record
 from wtdock.ops.views import TicketView
 
 
@@ -56,7 +56,7 @@ def exec_in_ticket(ctx: Context, ticket: str, service: str, argv: Sequence[str])
 
 def psql(ctx: Context, ticket: str | None) -> int:
     """An interactive psql on a ticket's database (or the base one) inside the shared Postgres."""
-    from wtdock.ops.data import psql_argv
+    from wtdock.ops.databases import psql_argv
 
     container, argv = psql_argv(ctx, find_record(ctx, ticket) if ticket else None)
     return engine.exec_interactive(container, argv)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from wtdock.locks import locked, rw_locked
 from wtdock.plan.model import HostUser
-from wtdock.registry import Registry, locked, rw_locked
+from wtdock.registry import Registry
 from wtdock.templates import Templates, load_templates
 from wtdock.workspace import Workspace
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from wtdock import engine, gitops
 from wtdock.config.load import CONFIG_NAME
 from wtdock.errors import GitError, NotFoundError, RefusedError, UnavailableError, WtdockError
+from wtdock.locks import locked
 from wtdock.names import ticket_slug
 from wtdock.ops import network
 from wtdock.ops.context import Context
 from wtdock.ops.repair import evidence
-from wtdock.ops.repo_steps import lock_reason, locked_by_wtdock
+from wtdock.ops.worktree_steps import lock_reason, locked_by_wtdock
 from wtdock.plan.model import LABEL_ROLE, LABEL_ROOT, LABEL_TICKET, LABEL_WORKSPACE
-from wtdock.registry import locked
 
 
 @dataclass

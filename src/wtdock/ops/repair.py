@@ -19,7 +19,7 @@ from wtdock import engine, gitops, yamlio
 from wtdock.errors import NotFoundError, TicketNameError, UnavailableError, WtdockError
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
-from wtdock.ops.repo_steps import lock_owner, ticket_branch
+from wtdock.ops.worktree_steps import lock_owner, ticket_branch
 from wtdock.plan.compose import parse_ports_label
 from wtdock.plan.model import (
     LABEL_DATABASE,
@@ -211,10 +211,10 @@ def _repo_record(ctx: Context, ticket: str, repo: str, path: Path, branch: str |
 
 def _database_marks(ctx: Context, skipped: list[str]) -> dict[str, str]:
     """Database -> ticket, from the comments wtdock puts on the databases it makes."""
-    from wtdock.ops import data
+    from wtdock.ops.postgres import Postgres
 
     try:
-        return data.Postgres(ctx).wtdock_marks(ctx.ws.name)
+        return Postgres(ctx).wtdock_marks(ctx.ws.name)
     except UnavailableError:
         skipped.append("databases: the shared Postgres is not running (`wtdock shared up`, then repair again)")
         return {}

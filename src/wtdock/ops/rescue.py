@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wtdock import gitops
 from wtdock.errors import NotFoundError, RefusedError, StateError, UserError
+from wtdock.files import write_atomic
 from wtdock.names import ticket_slug
 from wtdock.ops import ignored
 from wtdock.ops.context import Context
-from wtdock.registry import write_atomic
 from wtdock.workspace import Workspace
 
 Kind = Literal["commit", "uncommitted", "ignored files"]

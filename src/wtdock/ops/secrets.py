@@ -6,8 +6,8 @@ import secrets
 
 from wtdock import engine
 from wtdock.errors import RefusedError
+from wtdock.files import write_atomic
 from wtdock.ops.context import Context
-from wtdock.registry import write_atomic
 
 
 def postgres_password(ctx: Context) -> str:

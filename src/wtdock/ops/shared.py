@@ -8,10 +8,12 @@ from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
+from wtdock.files import write_atomic
 from wtdock.ops import network
 from wtdock.ops.context import Context
+from wtdock.ops.drift import fingerprints, start_reason
+from wtdock.ops.ownership import check_project_is_ours
 from wtdock.ops.secrets import postgres_password
-from wtdock.ops.views import check_project_is_ours, fingerprints, start_reason
 from wtdock.plan import shared as shared_plan
 from wtdock.plan.compose import display_host
 from wtdock.plan.connections import (
@@ -24,7 +26,7 @@ from wtdock.plan.connections import (
     redis_url,
 )
 from wtdock.plan.model import LABEL_TICKET, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
-from wtdock.registry import State, write_atomic
+from wtdock.registry import State
 from wtdock.workspace import Workspace
 
 MAX_PORT_RETRIES = 5

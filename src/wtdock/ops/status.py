@@ -7,8 +7,8 @@ from pathlib import Path
 
 from wtdock.errors import NotFoundError
 from wtdock.ops.context import Context
+from wtdock.ops.records import find_record
 from wtdock.ops.secrets import postgres_password
-from wtdock.ops.teardown import find_record
 from wtdock.ops.views import TicketView, ticket_view, workspace_containers
 from wtdock.plan.compose import display_host
 from wtdock.plan.connections import SHARED_PREFIX, DataSpace, connection_env, host_addresses

@@ -17,15 +17,15 @@ from wtdock.schemas import file_of, load
 
 def payloads() -> dict[str, dict[str, Any]]:
     """Command -> its payload fields and their types (the envelope adds ``wtdock`` and ``command``)."""
-    from wtdock.ops.data import DatabaseView, Snapshot
+    from wtdock.ops.databases import DatabaseView, Snapshot
     from wtdock.ops.doctor import Check
+    from wtdock.ops.down import DownResult, StopResult
     from wtdock.ops.gc import GcResult
     from wtdock.ops.repair import RepairResult
     from wtdock.ops.rescue import Rescue, RescueDetail, Restored
     from wtdock.ops.shared import SharedDownResult, SharedStatus
     from wtdock.ops.status import Urls
-    from wtdock.ops.teardown import DownResult, StopResult
-    from wtdock.ops.tickets import UpResult
+    from wtdock.ops.up import UpResult
     from wtdock.ops.views import TicketView
 
     return {

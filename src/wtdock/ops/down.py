@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock import engine, gitops
-from wtdock.errors import GitError, NotFoundError, RefusedError, WtdockError
-from wtdock.names import ticket_slug
-from wtdock.ops import data
+from wtdock.errors import GitError, RefusedError, WtdockError
+from wtdock.ops import databases, guard, redis_numbers
 from wtdock.ops.context import Context
 from wtdock.ops.keep import keep_work
-from wtdock.ops.repo_steps import lock_reason
+from wtdock.ops.records import ensure_file, find_record
 from wtdock.ops.rescue import Item
-from wtdock.ops.tickets import compose_file, render
-from wtdock.registry import TicketRecord, write_atomic
+from wtdock.ops.worktree_steps import lock_reason
+from wtdock.registry import TicketRecord
 
 
 @dataclass(frozen=True)
@@ -39,23 +38,6 @@ class DownResult:
     removed: list[Done] = field(default_factory=list)
     kept: list[Done] = field(default_factory=list)
     rescues: list[Item] = field(default_factory=list)
-
-
-def find_record(ctx: Context, name: str) -> TicketRecord:
-    slug = ticket_slug(name)
-    record = ctx.registry.read().ticket(slug)
-    if record is None:
-        raise NotFoundError(f"no ticket {name!r} in workspace {ctx.ws.name}", hint="`wtdock ps` lists them")
-    return record
-
-
-def ensure_file(ctx: Context, record: TicketRecord) -> Path:
-    """The ticket's compose file; rewritten from the registry if someone deleted it."""
-    file = compose_file(ctx.ws, record.slug)
-    if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(file, render(ctx, record)[1])
-    return file
 
 
 @dataclass(frozen=True)
@@ -82,9 +64,9 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
     record = find_record(ctx, name)
     result = DownResult(record.name)
     with ctx.lock(f"ticket-{record.slug}"):
-        risks = {} if keep_worktrees else _risks(record)
+        risks = {} if keep_worktrees else guard.risks(record)
         blocking = [
-            f"{repo}: {line}" for repo, risk in risks.items() for line in _describe(risk) if risk.blocking
+            f"{repo}: {line}" for repo, risk in risks.items() for line in guard.describe(risk) if risk.blocking
         ]
         if blocking and not force:
             raise RefusedError(
@@ -95,7 +77,7 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
             )
         # Every precondition before anything is touched: a stopped shared Postgres must not be found
         # out after the containers and worktrees are gone.
-        drop = data.prepare_drop(ctx, record) if drop_data else None
+        drop = databases.prepare_drop(ctx, record) if drop_data else None
         try:
             _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop, keep=bool(risks))
         except WtdockError as err:
@@ -106,10 +88,10 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
 
 def _take_down(
     ctx: Context, record: TicketRecord, result: DownResult, *, keep_worktrees: bool, force: bool,
-    drop: data.Drop | None, keep: bool,
+    drop: databases.Drop | None, keep: bool,
 ) -> None:
     # The dump first: if it fails, nothing is removed.
-    dump = data.dump(ctx, drop) if drop is not None else None
+    dump = databases.dump(ctx, drop) if drop is not None else None
     project = ctx.ws.ticket_project(record.slug)
     if keep:
         # Before any worktree goes; if keeping fails, nothing is removed.
@@ -121,12 +103,12 @@ def _take_down(
     # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
     _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
     if drop is not None:
-        data.forget(ctx, drop)
+        databases.forget(ctx, drop)
         result.removed.append(Done("database", drop.database, f"database {drop.database} (dump: {dump})"))
     elif record.database in ctx.registry.read().databases:
         text = f"database {record.database} (`wtdock db list`; --drop-data removes it)"
         result.kept.append(Done("database", record.database, text))
-    if emptied := data.release_redis(ctx, record.redis_db):
+    if emptied := redis_numbers.release_redis(ctx, record.redis_db):
         result.removed.append(Done("redis", str(record.redis_db), emptied))
     with ctx.registry.update() as state:
         state.tickets.pop(record.slug, None)
@@ -165,30 +147,6 @@ def _remove_containers(ctx: Context, record: TicketRecord, project: str) -> None
         engine.remove_project(project)
         return
     engine.compose_down(project, file, volumes=True)
-
-
-def _risks(record: TicketRecord) -> dict[str, gitops.WorkAtRisk]:
-    return {
-        repo: gitops.work_at_risk(Path(rec.path), rec.branch, since=rec.start_commit)
-        for repo, rec in record.repos.items()
-        if rec.created_worktree and Path(rec.path).is_dir()
-    }
-
-
-def _describe(risk: gitops.WorkAtRisk) -> list[str]:
-    lines = []
-    if risk.changed:
-        lines.append(f"uncommitted changes: {_few(risk.changed)}")
-    if risk.untracked:
-        lines.append(f"untracked files: {_few(risk.untracked)}")
-    if risk.unpushed:
-        lines.append(f"commits on no other branch or remote: {_few(risk.unpushed)}")
-    return lines
-
-
-def _few(items: list[str], limit: int = 5) -> str:
-    more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
 
 
 def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: bool, result: DownResult) -> None:

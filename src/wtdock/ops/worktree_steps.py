@@ -89,7 +89,7 @@ def index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, 
     return by_repo
 
 
-def plan_steps(
+def check_steps(
     ctx: Context,
     name: str,
     slug: str,

@@ -9,37 +9,32 @@ from typing import Any
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import UnavailableError, UserError
+from wtdock.files import write_atomic
+from wtdock.locks import locked
 from wtdock.names import ticket_slug
-from wtdock.ops import data, network
+from wtdock.ops import databases, network, redis_numbers
 from wtdock.ops.context import Context
-from wtdock.ops.repo_steps import (
-    RepoRequest,
-    Step,
-    check_worktrees_exist,
-    index_requests,
-    lock_reason,
-    plan_steps,
-    ticket_branch,
-)
+from wtdock.ops.drift import StartReason, fingerprints, start_reason
+from wtdock.ops.ownership import check_project_is_ours
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
-from wtdock.ops.views import (
-    StartReason,
-    TicketView,
-    allocations,
-    check_project_is_ours,
-    fingerprints,
-    start_reason,
-    ticket_view,
-    workspace_containers,
+from wtdock.ops.views import TicketView, allocations, ticket_view, workspace_containers
+from wtdock.ops.worktree_steps import (
+    RepoRequest,
+    Step,
+    check_steps,
+    check_worktrees_exist,
+    index_requests,
+    lock_reason,
+    ticket_branch,
 )
 from wtdock.plan.compose import parse_ports_label
 from wtdock.plan.connections import database_name
 from wtdock.plan.model import LABEL_PORTS, LABEL_REDIS_DB, LABEL_TICKET, ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
 from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
-from wtdock.registry import RepoRecord, State, TicketRecord, locked, now, write_atomic
+from wtdock.registry import RepoRecord, State, TicketRecord, now
 from wtdock.workspace import Workspace
 
 MAX_PORT_RETRIES = 10
@@ -72,16 +67,16 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
             )
         if existing is not None:
             check_worktrees_exist(existing)
-        steps = plan_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
+        steps = check_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
         with ctx.using_shared():
             shared_up(ctx)
             undo = Undo(ctx.say)
             try:
                 record = _reserve(ctx, name, slug, steps, undo=undo, notices=notices)
                 if existing is None or existing.redis_db != record.redis_db:
-                    data.clean_redis(ctx, record.redis_db)
+                    redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
-                data.ensure_ticket_database(ctx, record, undo)
+                databases.ensure_ticket_database(ctx, record, undo)
                 action, reason = _start(ctx, record, created=existing is None, undo=undo)
             except BaseException:
                 undo.run()

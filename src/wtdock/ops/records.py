@@ -1,0 +1,29 @@
+"""A ticket's registry record, found by name, and its compose file, written again when missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wtdock.errors import NotFoundError
+from wtdock.files import write_atomic
+from wtdock.names import ticket_slug
+from wtdock.ops.context import Context
+from wtdock.ops.up import compose_file, render
+from wtdock.registry import TicketRecord
+
+
+def find_record(ctx: Context, name: str) -> TicketRecord:
+    slug = ticket_slug(name)
+    record = ctx.registry.read().ticket(slug)
+    if record is None:
+        raise NotFoundError(f"no ticket {name!r} in workspace {ctx.ws.name}", hint="`wtdock ps` lists them")
+    return record
+
+
+def ensure_file(ctx: Context, record: TicketRecord) -> Path:
+    """The ticket's compose file; rewritten from the registry if someone deleted it."""
+    file = compose_file(ctx.ws, record.slug)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(file, render(ctx, record)[1])
+    return file
