@@ -36,10 +36,21 @@ def test_a_ticket_lifecycle_in_json(ws: Sandbox) -> None:
     assert "DATABASE_URL" in ws.envelope("shared", "env")["env"]
     assert ws.envelope("doctor")["ok"] is True
     assert ws.envelope("gc") == {"wtdock": 1, "command": "gc", "applied": False, "found": []}
-    down = ws.envelope("down", "j1", "--drop-data")
+    assert ws.envelope("shared", "up")["action"] == "already up"
+    assert ws.envelope("db", "snapshot")["template"] == "app__template"
+    assert ws.envelope("db", "reset", "j1", "--yes") == {"wtdock": 1, "command": "db reset", "ticket": "j1",
+                                                         "database": "app_j1"}
+    assert ws.envelope("repair")["known"] == ["j1"]
+    down = ws.envelope("down", "j1")
     kinds = [d["kind"] for d in down["removed"]]
-    assert kinds == ["containers", "worktree", "worktree", "database", "redis", "registry entry"]
-    assert [(d["kind"], d["what"]) for d in down["kept"]] == [("branch", "j1"), ("branch", "j1")]
+    assert kinds == ["containers", "worktree", "worktree", "redis", "registry entry"]
+    kept = [(d["kind"], d["what"]) for d in down["kept"]]
+    assert kept == [("branch", "j1"), ("branch", "j1"), ("database", "app_j1")]
+    dropped = ws.envelope("db", "drop", "app_j1", "--yes")
+    assert dropped["database"] == "app_j1"
+    assert dropped["dump"].endswith(".dump")
+    gone = ws.envelope("shared", "down")
+    assert gone["command"] == "shared down"
 
 
 def error_of(result: Any) -> dict[str, Any]:
