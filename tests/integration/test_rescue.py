@@ -290,7 +290,7 @@ def test_keeping_work_touches_neither_the_worktree_nor_its_index_nor_the_stash(
 
     ctx = Context(Workspace.load(explicit=str(ws.root)))
     record = ctx.registry.read().tickets["keep"]
-    lines = keep_work(ctx, record, force=True)
+    lines = [line for _, line in keep_work(ctx, record, force=True)]
 
     assert lines == ["api: uncommitted work in rescue keep/api/1 (wtdock rescue restore keep/api/1 --into PATH)"]
     assert (git(api, "status", "--porcelain"), index.read_bytes(), git(api, "stash", "list")) == before

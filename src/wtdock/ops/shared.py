@@ -11,7 +11,7 @@ from wtdock.errors import NotFoundError, RefusedError, UnavailableError
 from wtdock.files import write_atomic
 from wtdock.ops import network
 from wtdock.ops.context import Context
-from wtdock.ops.drift import fingerprints, start_reason
+from wtdock.ops.drift import StartReason, fingerprints, start_reason
 from wtdock.ops.ownership import check_project_is_ours
 from wtdock.ops.secrets import postgres_password
 from wtdock.plan import shared as shared_plan
@@ -62,6 +62,7 @@ def shared_up(ctx: Context) -> SharedStatus:
     with ctx.lock("shared"):
         network.ensure_network(ctx)
         avoid: set[int] = set()
+        first: StartReason | None = None  # a retry finds the containers the first try made: not news
         for _ in range(MAX_PORT_RETRIES):
             # Looked at again on every attempt: a failed one may have left some of our containers
             # started, holding ports that are ours to keep, not taken by someone else.
@@ -72,7 +73,8 @@ def shared_up(ctx: Context) -> SharedStatus:
             services = plan.compose["services"]
             reason = start_reason(running, services, ctx.registry.read().shared.rendered)
             if reason is None:
-                return shared_status(ctx, action="already up")
+                return shared_status(ctx, action=first.outcome if first else "already up")
+            first = chosen = first or reason
             ctx.say(f"shared: {reason}; starting {plan.project}")
             try:
                 engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout)
@@ -82,7 +84,7 @@ def shared_up(ctx: Context) -> SharedStatus:
                 continue
             with ctx.registry.update() as state:
                 state.shared.rendered = fingerprints(services)
-            return shared_status(ctx, action=reason.outcome)
+            return shared_status(ctx, action=chosen.outcome)
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
 
 

@@ -283,6 +283,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
     ws = ctx.ws
     project, file = ws.ticket_project(record.slug), compose_file(ws, record.slug)
     avoid: set[int] = set()
+    first: StartReason | None = None  # a retry finds the containers the first try made: not news
     for _ in range(MAX_PORT_RETRIES):
         plan, text = render(ctx, record)
         services = plan.compose["services"]
@@ -292,7 +293,11 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         check_project_is_ours(ws, project, running)
         reason = start_reason(running, services, record.rendered)
         if reason is None:
-            return "already running", None
+            if first is None:
+                return "already running", None
+            _record_rendered(ctx, record.slug, services)
+            return first.outcome, first
+        first = chosen = first or reason
         ctx.say(f"{record.name}: {reason}; starting {project}")
         if created:
             undo.push(f"containers of {project}", lambda: engine.compose_down(project, file, volumes=True))
@@ -320,7 +325,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         _record_rendered(ctx, record.slug, services)
         # An older wtdock gave each ticket a network of its own, which holds one of the engine's pools.
         engine.remove_unused_project_networks(project)
-        return reason.outcome, reason
+        return chosen.outcome, chosen
     raise UnavailableError(f"{project}: host ports kept being taken while starting; giving up")
 
 
