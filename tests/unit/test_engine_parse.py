@@ -106,3 +106,44 @@ def test_stdout_and_stderr_stay_apart() -> None:
 )
 def test_health_from_the_list_endpoints_status_text(status: str, health: str | None) -> None:
     assert engine._health(status) == health
+
+
+# Recorded from `GET /containers/json?all=1` (engine 26.1.5): a stopped ticket container with a static
+# address (kept in IPAMConfig while IPAddress is empty) and its published port gone with it.
+LISTED_STOPPED = {
+    "Id": "7f3c2a",
+    "Names": ["/shop-feat-02-api-1"],
+    "State": "exited",
+    "Status": "Exited (0) 3 seconds ago",
+    "Created": 1764579600,
+    "Ports": [],
+    "Labels": {"com.docker.compose.project": "shop-feat-02", "com.docker.compose.service": "api",
+               "dev.wtdock.ports": "api=4001,front=3002", "dev.wtdock.redis-db": "1"},
+    "NetworkSettings": {"Networks": {"shop-net": {"IPAMConfig": {"IPv4Address": "172.30.1.5"}, "IPAddress": ""}}},
+}
+LISTED_RUNNING = {
+    "Id": "9a1b",
+    "Names": ["/shop-shared-postgres-1"],
+    "State": "running",
+    "Status": "Up 2 minutes (healthy)",
+    "Created": 1764579000,
+    "Ports": [{"IP": "127.0.0.1", "PrivatePort": 5432, "PublicPort": 5432, "Type": "tcp"},
+              {"IP": "::1", "PrivatePort": 5432, "PublicPort": 5432, "Type": "tcp"}],
+    "Labels": {"com.docker.compose.project": "shop-shared", "com.docker.compose.service": "postgres"},
+    "NetworkSettings": {"Networks": {"shop-net": {"IPAMConfig": None, "IPAddress": "172.30.0.10"}}},
+}
+
+
+def test_a_listed_stopped_container_keeps_its_static_address() -> None:
+    found = engine._info(LISTED_STOPPED)
+    assert (found.name, found.project, found.service, found.state, found.health) == (
+        "shop-feat-02-api-1", "shop-feat-02", "api", "exited", None
+    )
+    assert (found.published, found.created, found.up) == ((), 1764579600, False)
+    assert found.addresses == {"shop-net": "172.30.1.5"}
+
+
+def test_a_listed_running_container_with_one_port_on_two_families() -> None:
+    found = engine._info(LISTED_RUNNING)
+    assert (found.published, found.health, found.up) == ((5432,), "healthy", True)
+    assert found.addresses == {"shop-net": "172.30.0.10"}
