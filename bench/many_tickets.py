@@ -77,10 +77,15 @@ def process_rss(name: str) -> float | None:
     return total if found else None
 
 
+def networks(*filters: str) -> int:
+    argv = ["docker", "network", "ls", "-q", *(f"--filter={f}" for f in filters)]
+    return len(subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split())
+
+
 def check(ws: list[str], env: dict[str, str], own: set[str]) -> list[str]:
     """Problems: tickets not running healthy, or whose front's /api does not answer its branch."""
     views = json.loads(subprocess.run([*ws, "ps", "--json"], env=env, capture_output=True, text=True,
-                                      check=True).stdout)
+                                      check=True).stdout)["tickets"]
     problems = []
     for view in views:
         mine = [s for s in view["services"] if s["dedicated"]]
@@ -104,8 +109,6 @@ def main() -> None:
     parser.add_argument("--name", default=f"bench-many-{os.getpid() % 10000}")
     args = parser.parse_args()
     env = {**os.environ, **STANDIN_IMAGES}
-    networks_before = len(subprocess.run(["docker", "network", "ls", "-q"], capture_output=True, text=True,
-                                         check=True).stdout.split())
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         make_repo(root / "front", "front_server.py", "front", {})
@@ -121,7 +124,9 @@ def main() -> None:
         own = {t for i, t in enumerate(tickets) if i % args.own_api == 1}
         try:
             start = time.perf_counter()
-            subprocess.run([*ws, "shared", "up"], env=env, check=True, capture_output=True)
+            shared = subprocess.run([*ws, "shared", "up"], env=env, capture_output=True, text=True, check=False)
+            if shared.returncode != 0:
+                raise SystemExit(f"shared up failed:\n{shared.stderr}")
             print(f"{args.tickets} tickets ({len(own)} with their own API) in batches of {args.batch}; "
                   f"shared up {time.perf_counter() - start:.1f} s")
             for first in range(0, len(tickets), args.batch):
@@ -136,10 +141,8 @@ def main() -> None:
             problems = check(ws, env, own)
             print(f"healthy: {args.tickets - len(problems)} of {args.tickets} running healthy, /api on the right "
                   "branch" + (f"; problems: {problems[:5]}" if problems else ""))
-            networks = len(subprocess.run(["docker", "network", "ls", "-q"], capture_output=True, text=True,
-                                          check=True).stdout.split())
-            print(f"networks on the engine: {networks} ({networks - networks_before} more than before: "
-                  "the workspace network)")
+            print(f"networks: {networks(f'label=dev.wtdock.workspace={args.name}')} of this workspace "
+                  f"({networks()} on the engine, others' included)")
             count, used = container_memory(args.name)
             print(f"memory: {count} containers use {used:.0f} MiB ({used / count:.1f} MiB each)", end="")
             daemons = {name: process_rss(name) for name in ("dockerd", "containerd")}

@@ -17,6 +17,8 @@ import pytest
 
 from tests.integration.helpers import Sandbox, finish_all, http_get, resolve_in
 from tests.reference import RUNTIME_IMAGE
+from wtdock import yamlio
+from wtdock.schemas import validate
 
 WS_LABEL = "dev.wtdock.workspace"
 
@@ -112,7 +114,7 @@ def test_the_network_goes_with_the_last_shared_down(
     assert gone == [f"removed {ws.name}-shared and its data volumes", f"removed network {net}"]
     with pytest.raises(docker.errors.NotFound):
         engine.networks.get(net)
-    ws.cli("gc", "--yes")
+    assert rows(ws.cli("gc", "--yes").stdout) == ["removed lock files 1 of tickets that are gone: ticket-t1.lock"]
     assert not (ws.root / ".wtdock" / "locks" / "ticket-t1.lock").exists()
     assert "nothing to clean up" in ws.cli("gc").stdout
 
@@ -177,6 +179,7 @@ def test_shared_down_force_stops_whole_tickets_and_says_which(
     out, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
     result = json.loads(out)
+    validate(result)  # its JSON Schema (src/wtdock/schemas/shared-down.json)
     assert result["stopped"] == [
         {"project": f"{ws.name}-t1", "ticket": "t1", "services": ["front"]},
         {"project": f"{ws.name}-t2", "ticket": "t2", "services": ["api", "front"]},
@@ -239,3 +242,21 @@ def test_an_explicit_subnet(make_workspace: Callable[..., Sandbox], engine: dock
                                                                                start=2)}
     view = next(t for t in ws.json("ps") if t["name"] == "t1")
     assert [s["address"] for s in view["services"]] == [subnet.replace(".0/24", ".64"), subnet.replace(".0/24", ".65")]
+
+    # Another subnet: refused while the ticket runs, made again once it is stopped, and the ticket's
+    # addresses move into it with its next `up`.
+    other = subnet.replace("10.213.", "10.214.")
+    config = yamlio.load_plain(ws.config_file)
+    config["network"] = {"subnet": other}
+    ws.write_config(config)
+    refused = ws.cli("up", "t1", code=3)
+    assert refused.stderr.splitlines()[0] == (
+        f"wtdock: error: network {net} has subnet {subnet}, not network.subnet {other}, and it is in use"
+    )
+    ws.cli("shared", "down", "--force")
+    moved = ws.cli("up", "t1")
+    assert (f"wtdock: network {net}: made again with subnet {other} "
+            "(2 stopped container(s) move with their next `up`)") in moved.stderr
+    view = next(t for t in ws.json("ps") if t["name"] == "t1")
+    assert [s["address"] for s in view["services"]] == [other.replace(".0/24", ".64"), other.replace(".0/24", ".65")]
+    assert http_get(f"{ws_url(ws, 't1')}/api") == "api feat/endpoint\n"

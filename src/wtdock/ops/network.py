@@ -55,7 +55,7 @@ def ensure_network(ctx: Context) -> Layout:
             return layout
         if layout is not None and _wanted(ws, layout) and _attached(ws):
             return layout  # taken over as it is; its label stays the old folder's until it is made again
-        _recreate(ctx, found, layout, taken_over=taken_over)
+        _recreate(ctx, found, layout)
     raise UnavailableError(f"network {ws.network} kept changing while wtdock made it; giving up",
                            hint="run the command again")
 
@@ -173,7 +173,7 @@ def _attached(ws: Workspace) -> bool:
     return bool(engine.containers(network=ws.network))
 
 
-def _recreate(ctx: Context, found: engine.NetworkInfo, layout: Layout | None, *, taken_over: bool) -> None:
+def _recreate(ctx: Context, found: engine.NetworkInfo, layout: Layout | None) -> None:
     """Remove the network to make it again with the plan, when nothing runs on it and every stopped
     container on it is this workspace's (its next `up` recreates it on the new network)."""
     ws = ctx.ws
@@ -190,9 +190,12 @@ def _recreate(ctx: Context, found: engine.NetworkInfo, layout: Layout | None, *,
     if not engine.remove_network(ws.network):
         raise RefusedError(f"network {ws.network} is in use and cannot be made again",
                            hint="`wtdock shared down --force`, then `wtdock up`")
-    if layout is None or not _wanted(ws, layout) or not taken_over:
-        moved = f" ({len(on_it)} stopped container(s) move with their next `up`)" if on_it else ""
+    moved = f" ({len(on_it)} stopped container(s) move with their next `up`)" if on_it else ""
+    if layout is None:
         ctx.say(f"network {ws.network}: made again with an address plan{moved}")
+    elif not _wanted(ws, layout):
+        ctx.say(f"network {ws.network}: made again with subnet {ws.config.network.subnet}{moved}")
+    # else: taken over and made again under this folder's label (the takeover was said)
 
 
 def remove_if_unused(ws: Workspace) -> str | None:
@@ -214,14 +217,19 @@ def remove_if_unused(ws: Workspace) -> str | None:
 # --- addresses --------------------------------------------------------------------------------
 
 
-def held_on_network(ws: Workspace, except_project: str) -> set[str]:
-    """Addresses containers on the network hold (a stopped one keeps its static address), but for
-    those of ``except_project``, which hold its own."""
-    return {
-        address
-        for c in engine.containers(network=ws.network)
-        if c.project != except_project and (address := c.addresses.get(ws.network))
-    }
+def on_network(ws: Workspace, project: str) -> tuple[set[str], dict[str, str]]:
+    """Addresses containers on the network hold (a stopped one keeps its static address) but for
+    those of ``project``; and those of ``project``, by service (its own: what it had when the
+    registry was lost or rebuilt by `wtdock repair`)."""
+    held: set[str] = set()
+    own: dict[str, str] = {}
+    for c in engine.containers(network=ws.network):
+        if address := c.addresses.get(ws.network):
+            if c.project != project:
+                held.add(address)
+            elif c.service:
+                own[c.service] = address
+    return held, own
 
 
 def _held_by_tickets(state: State, except_slug: str | None = None) -> set[str]:
@@ -236,9 +244,9 @@ def assign_ticket_addresses(ctx: Context, state: State, record: TicketRecord, se
     if layout is None:
         raise UnavailableError(f"network {ws.network} is gone or was made again under this `up`",
                                hint="run `wtdock up` again")
-    taken = (_held_by_tickets(state, record.slug) | set(state.shared.addresses.values())
-             | held_on_network(ws, ws.ticket_project(record.slug)))
-    record.addresses = assign(_ordered(ws, services), record.addresses, layout, "tickets", taken=taken,
+    held, own = on_network(ws, ws.ticket_project(record.slug))
+    taken = _held_by_tickets(state, record.slug) | set(state.shared.addresses.values()) | held
+    record.addresses = assign(_ordered(ws, services), {**own, **record.addresses}, layout, "tickets", taken=taken,
                               what=f"ticket {record.name}")
 
 
@@ -249,9 +257,9 @@ def assign_shared_addresses(ws: Workspace, state: State, services: Iterable[str]
     if layout is None:
         return
     which: Region = "shared"
-    taken = _held_by_tickets(state) | held_on_network(ws, ws.shared_project)
-    state.shared.addresses = assign(list(services), state.shared.addresses, layout, which, taken=taken,
-                                    what="the shared services")
+    held, own = on_network(ws, ws.shared_project)
+    state.shared.addresses = assign(list(services), {**own, **state.shared.addresses}, layout, which,
+                                    taken=_held_by_tickets(state) | held, what="the shared services")
 
 
 def _ordered(ws: Workspace, services: Collection[str]) -> list[str]:
