@@ -6,13 +6,14 @@ completion and `wtdock url` should not pay.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import os
 import re
 import signal
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -298,11 +299,16 @@ def _compose(project: str, file: Path) -> DockerClient:
     )
 
 
-def compose_up(project: str, file: Path, wait_timeout: int) -> None:
-    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it."""
+def compose_up(project: str, file: Path, wait_timeout: int, services: Sequence[str] = ()) -> None:
+    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it;
+    of ``services`` only, when given."""
     _run_compose(project, file, "up", lambda c: c.compose.up(
-        detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
+        list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
     ))
+
+
+def compose_restart(project: str, file: Path, services: Sequence[str]) -> None:
+    _run_compose(project, file, "restart", lambda c: c.compose.restart(list(services), timeout=10))
 
 
 def compose_stop(project: str, file: Path) -> None:
@@ -490,3 +496,89 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode(errors="replace")
     return str(value or "")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A one-off command's exit code and the last lines it printed (stdout and stderr together,
+    in the order a person would have seen them)."""
+
+    code: int
+    tail: tuple[str, ...]
+
+
+def compose_run(
+    project: str,
+    file: Path,
+    service: str,
+    argv: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    user: str | None = None,
+    entrypoint: str | None = None,
+    environment: Mapping[str, str] | None = None,
+    volumes: Sequence[str] = (),
+    tail: int = 20,
+) -> RunOutcome:
+    """``compose run --rm --no-deps -T SERVICE ARGV``: the service's image, mounts, environment,
+    network and user, for a one-off command (setup, migrations). Its output streams to
+    ``on_line`` as it comes; every value goes as its own argument, never through a shell."""
+    command = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent),
+               "run", "--rm", "--no-deps", "-T", "--quiet-pull"]
+    if user is not None:
+        command += ["--user", user]
+    if entrypoint is not None:
+        command += ["--entrypoint", entrypoint]
+    for key, value in (environment or {}).items():
+        command += ["-e", f"{key}={value}"]
+    for volume in volumes:
+        command += ["-v", volume]
+    command += [service, *argv]
+    last: collections.deque[str] = collections.deque(maxlen=tail)
+    try:
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+    except FileNotFoundError as err:
+        raise _no_docker_binary(err) from err
+    assert child.stdout is not None  # noqa: S101 - asked for above
+    with child:
+        for raw in child.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            if line:
+                last.append(line)
+                on_line(line)
+    return RunOutcome(child.returncode, tuple(last))
+
+
+def ensure_volume(name: str, labels: Mapping[str, str]) -> bool:
+    """Create a named volume unless it exists; True when it was made now."""
+    import docker
+
+    api = _api()
+    with _engine_errors(f"create volume {name}"):
+        try:
+            api.volumes.get(name)
+        except docker.errors.NotFound:
+            api.volumes.create(name=name, labels=dict(labels))
+            return True
+    return False
+
+
+def volumes(*labels: str) -> list[str]:
+    """The names of every volume with all ``labels``: one call."""
+    with _engine_errors("list volumes"):
+        return sorted(str(v.name) for v in _api().volumes.list(filters={"label": list(labels)}))
+
+
+def remove_volumes(names: Sequence[str]) -> list[str]:
+    """Remove these volumes; one already gone is no error. The names removed."""
+    import docker
+
+    removed = []
+    with _engine_errors(f"remove {len(names)} volume(s)"):
+        for name in names:
+            with contextlib.suppress(docker.errors.NotFound):
+                _api().volumes.get(name).remove(force=True)
+                removed.append(name)
+    return removed

@@ -123,3 +123,16 @@ class GitError(ToolError):
     """git failed."""
 
     kind = "git_failed"
+
+
+class SetupError(ToolError):
+    """A service's setup or migration command failed in its container: the command, its exit code
+    and its last lines."""
+
+    kind = "setup_failed"
+
+
+class UntrustedError(RefusedError):
+    """The commands of a config committed in a repo have not been trusted on this machine."""
+
+    kind = "untrusted"

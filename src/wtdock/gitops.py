@@ -523,3 +523,21 @@ def delete_new_branch(repo: Path, branch: str) -> None:
 
 def prune(repo: Path) -> None:
     run(repo, "worktree", "prune")
+
+
+def ignored_matching(repo: Path, globs: Sequence[str]) -> list[str]:
+    """Files in ``repo`` that git ignores and that match one of ``globs`` (git's pathspec globs)."""
+    if not globs:
+        return []
+    out = run(repo, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--",
+              *(f":(glob){g}" for g in globs))
+    return [p for p in out.split("\0") if p]
+
+
+def is_tracked(path: Path) -> bool:
+    """Whether ``path`` is a file committed to the git repo around it (False outside any repo)."""
+    try:
+        run(path.parent, "ls-files", "--error-unmatch", "--", path.name, env={"GIT_LITERAL_PATHSPECS": "1"})
+    except GitError:
+        return False
+    return True

@@ -58,6 +58,8 @@ class TicketRecord(Record):
     rendered: dict[str, dict[str, str]] = {}
     # On the workspace network, by service: kept while the ticket exists, like its ports.
     addresses: dict[str, str] = {}
+    # By service, the inputs hash its setup last finished with (ops/prepare.py); absent: to run.
+    setup: dict[str, str] = {}
 
 
 class DatabaseRecord(Record):
@@ -73,6 +75,7 @@ class SharedRecord(Record):
     rendered_hash: str | None = None  # written by wtdock before 0.2; read, never used
     rendered: dict[str, dict[str, str]] = {}
     addresses: dict[str, str] = {}
+    setup: dict[str, str] = {}
 
 
 class State(Record):

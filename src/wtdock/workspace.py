@@ -26,6 +26,8 @@ class Workspace:
     config: Config
     # WTDOCK_IMAGE_<KEY> overrides, read once at load; empty means none.
     image_overrides: Mapping[str, str] = field(default_factory=dict)
+    # The host CA bundle that containers get (`ca_bundle`), found at load; None: none is mounted.
+    ca_bundle: Path | None = None
 
     @classmethod
     def load(cls, start: Path | None = None, explicit: str | None = None) -> Workspace:
@@ -46,7 +48,13 @@ class Workspace:
                 # In a monorepo that commits wtdock.yaml, each ticket's worktree holds a copy of it:
                 # the workspace that made the worktree is the one meant, not the copy.
                 path = _noted_by_worktree(where, path) or path
-        return cls(config_file=path, config=load_config(path), image_overrides=image_overrides(os.environ))
+        config = load_config(path)
+        return cls(
+            config_file=path,
+            config=config,
+            image_overrides=image_overrides(os.environ),
+            ca_bundle=find_ca_bundle(config.ca_bundle, path),
+        )
 
     @property
     def root(self) -> Path:
@@ -108,6 +116,35 @@ class Workspace:
 def image_overrides(environ: Mapping[str, str]) -> dict[str, str]:
     """``WTDOCK_IMAGE_POSTGRES=...`` and the like, by image key."""
     return {key: value for key in DEFAULT_IMAGES if (value := environ.get(f"WTDOCK_IMAGE_{key.upper()}"))}
+
+
+# Where distributions keep the bundle of every CA the host trusts (Debian/Ubuntu/Alpine, Fedora/RHEL,
+# openSUSE, macOS and the BSDs).
+HOST_CA_BUNDLES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+)
+
+
+def find_ca_bundle(setting: str, config_file: Path, candidates: tuple[str, ...] = HOST_CA_BUNDLES) -> Path | None:
+    """The bundle ``ca_bundle`` names: ``off`` none, ``auto`` the host's own (``SSL_CERT_FILE`` first:
+    a proxy's CA is often added there only), else a path, relative to the config file's folder."""
+    if setting == "off":
+        return None
+    if setting == "auto":
+        for candidate in (os.environ.get("SSL_CERT_FILE", ""), *candidates):
+            if candidate and Path(candidate).is_file():
+                return Path(candidate).resolve()
+        return None
+    path = (config_file.parent / Path(setting).expanduser()).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            f"{config_file}: ca_bundle: no such file {path}",
+            hint="give the path of a PEM bundle, or `auto` (the host's) or `off`",
+        )
+    return path
 
 
 def _noted_by_worktree(start: Path, found: Path) -> Path | None:

@@ -30,14 +30,14 @@ def error_of(path: Path) -> str:
             API_REPO + "worktree: x\n",
             "3: worktree",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
-            "network)",
+            "network, ca_bundle)",
             id="unknown top-level key",
         ),
         pytest.param(
             API_REPO + "services:\n  api:\n    repo: api\n    image: x\n    imagee: y\n",
             "7: services.api.imagee",
             "unknown key (allowed: repo, workdir, image, build, command, port, host_ports, environment, "
-            "healthcheck, shared, uses, isolation, env_names)",
+            "healthcheck, shared, uses, isolation, env_names, setup, inputs, dependencies, migrate)",
             id="unknown service key",
         ),
         pytest.param(
@@ -237,7 +237,7 @@ def error_of(path: Path) -> str:
             API_REPO + "foo: 1\nbar: 2\n",
             "3: foo",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
-            "network) (and 1 more)",
+            "network, ca_bundle) (and 1 more)",
             id="several problems",
         ),
     ],

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, repair, rescue, shared, tickets
+from wtdock.cli import db, prepare, repair, rescue, shared, tickets
 from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
 
@@ -67,6 +67,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(rescue.app, name="rescue")
 tickets.register(app)
 app.command()(repair.repair)
+app.command()(prepare.setup)
+app.command()(prepare.trust)
 
 
 def _version(value: bool) -> None:

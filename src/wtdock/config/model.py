@@ -68,6 +68,17 @@ class Model(BaseModel):
 class RepoConfig(Model):
     path: str = Field(description="the repo's primary checkout, relative to wtdock.yaml")
     base: str = Field("main", description="branch that new ticket branches start from")
+    # Git-ignored files a new worktree needs (`.env`), copied from the primary checkout; a
+    # `.worktreeinclude` file in the repo adds its own globs.
+    include: list[str] = Field([], description="globs of ignored files copied into each new worktree")
+
+    @field_validator("include")
+    @classmethod
+    def _relative_globs(cls, value: list[str]) -> list[str]:
+        for glob in value:
+            if glob.startswith("/") or ".." in glob.split("/"):
+                raise ValueError(f"{glob!r} must be a glob inside the repo")
+        return value
 
 
 class SharedInstanceConfig(Model):
@@ -89,6 +100,9 @@ class BuildConfig(Model):
     dockerfile: str | None = None
 
 
+Command = Annotated[list[str] | str, Field(min_length=1)]
+
+
 class ServiceConfig(Model):
     repo: str
     workdir: str = "."
@@ -103,6 +117,14 @@ class ServiceConfig(Model):
     uses: list[SharedName] = []
     isolation: Literal["ticket", "shared"] = "ticket"
     env_names: dict[str, str | None] = {}
+    # A new worktree's preparation (`npm ci`), run in the service's image before it starts: once,
+    # and again when a file of `inputs` changes. A string runs under `sh -c`, a list as it is.
+    setup: list[Command] = []
+    inputs: list[str] = []
+    # Folders (node_modules, .venv) kept in the ticket's own volumes, mounted over the worktree's.
+    dependencies: list[str] = []
+    # Run on every `up` after the service's database exists and before the service starts.
+    migrate: list[Command] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -116,6 +138,12 @@ class ServiceConfig(Model):
             raise ValueError("'shared.host_port' needs 'port'")
         if self.workdir.startswith("/") or ".." in self.workdir.split("/"):
             raise ValueError("'workdir' must be a path inside the repo")
+        for key, paths in (("inputs", self.inputs), ("dependencies", self.dependencies)):
+            for path in paths:
+                if not path or path.startswith("/") or ".." in path.split("/"):
+                    raise ValueError(f"'{key}' holds paths inside the service's workdir; not {path!r}")
+        if len({dependency_key(d) for d in self.dependencies}) != len(self.dependencies):
+            raise ValueError("'dependencies' lists the same folder twice")
         unknown = sorted(set(self.env_names) - set(INJECTED_ENV))
         if unknown:
             raise ValueError(f"'env_names' can rename only {', '.join(INJECTED_ENV)}; not {', '.join(unknown)}")
@@ -189,6 +217,11 @@ class NetworkConfig(Model):
         return value
 
 
+def dependency_key(path: str) -> str:
+    """A dependency folder as part of a volume name: ``vendor/bundle`` -> ``vendor-bundle``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.strip("/")).strip("-.") or "deps"
+
+
 class Config(Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=30)
     repos: dict[Annotated[str, Field(pattern=KEY_PATTERN)], RepoConfig] = {}
@@ -200,6 +233,9 @@ class Config(Model):
     bind: str = "127.0.0.1"
     wait_timeout: int = Field(300, ge=5)
     network: NetworkConfig = NetworkConfig()
+    # The host's CA bundle for containers behind a TLS-re-signing proxy: `auto` mounts it where the
+    # host has one, `off` never, or the path of a bundle.
+    ca_bundle: str = "auto"
 
     @field_validator("bind")
     @classmethod

@@ -14,6 +14,7 @@ from wtdock.ops.keep import keep_work
 from wtdock.ops.records import ensure_file, find_record
 from wtdock.ops.rescue import Item
 from wtdock.ops.worktree_steps import lock_reason
+from wtdock.plan.model import LABEL_DEPENDENCY, LABEL_TICKET, LABEL_WORKSPACE
 from wtdock.registry import TicketRecord
 
 
@@ -100,6 +101,9 @@ def _take_down(
             result.kept.append(Done("rescue", item.id, line, item.repo))
     _remove_containers(ctx, record, project)
     result.removed.append(Done("containers", project, f"containers of {project}"))
+    # Rebuilt by the next setup (or copied from another ticket): never the user's work.
+    for volume in engine.remove_volumes(dependency_volumes_of(ctx, record)):
+        result.removed.append(Done("volume", volume, f"dependency volume {volume}"))
     # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
     _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
     if drop is not None:
@@ -115,6 +119,11 @@ def _take_down(
     held = ", ".join(map(str, sorted(record.ports.values()))) or "none"
     result.removed.append(Done("registry entry", record.name, f"registry entry (ports {held})"))
     _tidy_folders(ctx, record)
+
+
+def dependency_volumes_of(ctx: Context, record: TicketRecord) -> list[str]:
+    """The ticket's dependency volumes, by the engine's labels (also those of renamed services)."""
+    return engine.volumes(f"{LABEL_WORKSPACE}={ctx.ws.name}", f"{LABEL_TICKET}={record.name}", LABEL_DEPENDENCY)
 
 
 def _note_done(err: WtdockError, result: DownResult) -> None:

@@ -13,6 +13,7 @@ from wtdock.ops import network
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
 from wtdock.ops.ownership import check_project_is_ours
+from wtdock.ops.prepare import Target, needs_preparing, prepare
 from wtdock.ops.secrets import postgres_password
 from wtdock.plan import shared as shared_plan
 from wtdock.plan.compose import display_host
@@ -25,6 +26,7 @@ from wtdock.plan.connections import (
     postgres_url,
     redis_url,
 )
+from wtdock.plan.dependencies import one_off
 from wtdock.plan.model import LABEL_TICKET, LABEL_WORKSPACE, Checkout, ProjectPlan, SharedAllocations
 from wtdock.registry import State
 from wtdock.workspace import Workspace
@@ -63,6 +65,7 @@ def shared_up(ctx: Context) -> SharedStatus:
         network.ensure_network(ctx)
         avoid: set[int] = set()
         first: StartReason | None = None  # a retry finds the containers the first try made: not news
+        prepared = False
         for _ in range(MAX_PORT_RETRIES):
             # Looked at again on every attempt: a failed one may have left some of our containers
             # started, holding ports that are ours to keep, not taken by someone else.
@@ -77,6 +80,9 @@ def shared_up(ctx: Context) -> SharedStatus:
             first = chosen = first or reason
             ctx.say(f"shared: {reason}; starting {plan.project}")
             try:
+                if not prepared:
+                    _prepare_instances(ctx, plan)
+                    prepared = True
                 engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout)
             except engine.PortConflictError as err:
                 ctx.say(f"shared: port {err.port} was taken meanwhile; choosing another")
@@ -86,6 +92,27 @@ def shared_up(ctx: Context) -> SharedStatus:
                 state.shared.rendered = fingerprints(services)
             return shared_status(ctx, action=chosen.outcome)
         raise UnavailableError(f"{ws.shared_project}: host ports kept being taken while starting; giving up")
+
+
+def _prepare_instances(ctx: Context, plan: ProjectPlan) -> None:
+    """Setup and migrations of the shared instances: against the base database, so it is migrated
+    before a ticket's database is copied from it. Postgres and the rest start first."""
+    ws = ctx.ws
+    instances = [n for n in shared_plan.shared_instances(ws) if needs_preparing(ws.config, n)]
+    if not instances:
+        return
+    infra = [s for s in plan.compose["services"] if s not in shared_plan.shared_instances(ws)]
+
+    def start_infra() -> None:
+        if infra:
+            engine.compose_up(ws.shared_project, compose_file(ws), ws.config.wait_timeout, services=infra)
+
+    primary = _primary_checkouts(ws)
+    checkouts = {n: primary[ws.config.services[n].repo].path for n in instances}
+    file = compose_file(ws).with_name("compose.run.yaml")
+    write_atomic(file, yamlio.dump(one_off(plan.compose), shared_plan.header(ws)))
+    target = Target("shared", None, ws.shared_project, file, checkouts)
+    prepare(ctx, target, instances, before_commands=start_infra)
 
 
 def render_shared(ctx: Context) -> str:

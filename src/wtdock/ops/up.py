@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from wtdock import engine, gitops, ports, yamlio
-from wtdock.errors import UnavailableError, UserError
+from wtdock.errors import SetupError, UnavailableError, UserError
 from wtdock.files import write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
 from wtdock.ops import databases, network, redis_numbers
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
+from wtdock.ops.include import copy_included
 from wtdock.ops.ownership import check_project_is_ours
+from wtdock.ops.prepare import Prepared, Target, needs_preparing, prepare
 from wtdock.ops.secrets import postgres_password
 from wtdock.ops.shared import shared_up
 from wtdock.ops.undo import Undo
@@ -31,6 +33,7 @@ from wtdock.ops.worktree_steps import (
 )
 from wtdock.plan.compose import parse_ports_label
 from wtdock.plan.connections import database_name
+from wtdock.plan.dependencies import one_off
 from wtdock.plan.model import LABEL_PORTS, LABEL_REDIS_DB, LABEL_TICKET, ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
 from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
@@ -49,6 +52,7 @@ class UpResult:
     action: str
     changes: tuple[str, ...]
     notices: tuple[str, ...]
+    prepared: tuple[Prepared, ...] = ()
 
 
 def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResult:
@@ -77,6 +81,11 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
                 databases.ensure_ticket_database(ctx, record, undo)
+                try:
+                    prepared = prepare_ticket(ctx, record)
+                except SetupError:
+                    undo.clear()  # what is made stays: the next `up` resumes at the failed step
+                    raise
                 action, reason = _start(ctx, record, created=existing is None, undo=undo)
             except BaseException:
                 undo.run()
@@ -85,7 +94,7 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
         state = ctx.registry.read()
         view = ticket_view(ws, state, state.tickets[slug], workspace_containers(ws))
     changes = () if reason is None else (*reason.changes, *(f"{s}: not running" for s in reason.down))
-    return UpResult(view, action, changes, tuple(notices))
+    return UpResult(view, action, changes, tuple(notices), tuple(prepared))
 
 
 def _reserve(
@@ -223,6 +232,8 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             if step.start_point is not None:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
+            if copied := copy_included(step.repo_path, step.path, ws.config.repos[step.repo].include):
+                ctx.say(f"{record.name}: copied from {step.repo_path} (git ignores them): {', '.join(copied)}")
         marked = gitops.mark_worktree(step.path, ws.config_file, keep_existing=step.adopt)
         if marked and step.adopt:
             # An adopted worktree is the user's: a failed `up` takes back the one note it wrote there.
@@ -275,6 +286,26 @@ def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
 
 def compose_file(ws: Workspace, slug: str) -> Path:
     return ws.ticket_dir(slug) / "compose.yaml"
+
+
+def prepare_ticket(
+    ctx: Context, record: TicketRecord, services: Sequence[str] | None = None, *, force_setup: bool = False,
+    migrate: bool = True,
+) -> list[Prepared]:
+    """Dependency volumes, setup and migrations of the ticket's own services, from a compose file
+    written for the purpose (the start writes it again, the same)."""
+    ws = ctx.ws
+    branched = set(record.repos)
+    own = [s for s in dedicated_services(ws.config, branched) if services is None or s in services]
+    if not any(needs_preparing(ws.config, s) for s in own):
+        return []
+    plan, _ = render(ctx, record)
+    file = compose_file(ws, record.slug).with_name("compose.run.yaml")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(file, yamlio.dump(one_off(plan.compose), header(ws, record.name, record.slug)))
+    checkouts = {s: Path(record.repos[ws.config.services[s].repo].path) for s in own}
+    target = Target(record.slug, record.name, ws.ticket_project(record.slug), file, checkouts)
+    return prepare(ctx, target, own, force_setup=force_setup, migrate=migrate)
 
 
 def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> tuple[str, StartReason | None]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from wtdock.config.model import Config
 from wtdock.plan.compose import bind_mount, fill, healthcheck, published_port
+from wtdock.plan.dependencies import CA_MOUNT, ca_environment, dependency_target
 from wtdock.plan.model import Checkout, HostUser
 
 
@@ -23,7 +24,11 @@ def app_service(
     labels: dict[str, str],
     networks: dict[str, Any],
     extra_hosts: list[str],
+    dependencies: dict[str, str] | None = None,
+    ca_bundle: Path | None = None,
 ) -> dict[str, Any]:
+    """``dependencies``: each dependency folder -> the Compose key of the volume mounted over it;
+    ``ca_bundle``: the host's CA bundle, mounted read-only with the variables that point at it."""
     svc = config.services[name]
     working_dir = PurePosixPath(checkout.path) / svc.workdir
     service: dict[str, Any] = fill(
@@ -32,10 +37,17 @@ def app_service(
     service.update(_image(config, root, name))
     if svc.command is not None:
         service["command"] = svc.command
-    service["environment"] = {**service.get("environment", {}), **environment}
+    trust = ca_environment() if ca_bundle is not None else {}
+    # The app's own settings win over the CA variables (an app may pin its own bundle).
+    service["environment"] = {**service.get("environment", {}), **trust, **environment}
     if svc.port is not None and host_port is not None:
         service["ports"] = [published_port(config.bind, host_port, svc.port)]
     service["volumes"] = _mounts(checkout)
+    for folder, key in (dependencies or {}).items():
+        target = dependency_target(config, name, PurePosixPath(checkout.path), folder)
+        service["volumes"].append({"type": "volume", "source": key, "target": target})
+    if ca_bundle is not None:
+        service["volumes"].append({"type": "bind", "source": str(ca_bundle), "target": CA_MOUNT, "read_only": True})
     if svc.healthcheck is not None:
         service["healthcheck"] = healthcheck(svc.healthcheck)
     service["labels"] = labels

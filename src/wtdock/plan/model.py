@@ -16,6 +16,7 @@ LABEL_PORTS = "dev.wtdock.ports"
 LABEL_REDIS_DB = "dev.wtdock.redis-db"
 LABEL_DATABASE = "dev.wtdock.database"
 LABEL_WORKTREE = "dev.wtdock.worktree"
+LABEL_DEPENDENCY = "dev.wtdock.dependency"  # on a dependency volume: the folder it holds
 LABEL_ROOT = "dev.wtdock.root"  # on the network: which folder's workspace owns the name
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
 from wtdock.plan.compose import display_host, escape_dollars, fill, labels, workspace_endpoint
+from wtdock.plan.dependencies import dependency_volumes
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import Checkout, HostUser, ProjectPlan, SharedAllocations
 from wtdock.plan.wiring import Wiring, infra_names
@@ -60,6 +61,8 @@ def plan_shared(
             volumes[name] = {"labels": labels(config.name, "shared", service=key)}
     for name in shared_instances(ws):
         checkout = checkouts[config.services[name].repo]
+        deps = dependency_volumes(config, "shared", name)
+        volumes |= {volume: {"name": volume, "external": True} for volume in deps.values()}
         services[name] = app_service(
             config,
             ws.root,
@@ -74,6 +77,8 @@ def plan_shared(
             labels=labels(config.name, "shared", service=name),
             networks={"shared": workspace_endpoint(f"shared-{name}", shared.addresses.get(name))},
             extra_hosts=hosts,
+            dependencies=deps,
+            ca_bundle=ws.ca_bundle,
         )
     compose: dict[str, Any] = {
         "name": ws.shared_project,

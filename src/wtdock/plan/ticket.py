@@ -7,6 +7,7 @@ from typing import Any
 from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
 from wtdock.plan.compose import escape_dollars, holdings, labels, workspace_endpoint
+from wtdock.plan.dependencies import dependency_volumes
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import HostUser, ProjectPlan, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring, network_alias
@@ -33,9 +34,13 @@ def plan_ticket(
     services: dict[str, Any] = {}
     environment: dict[str, dict[str, str]] = {}
     holds = holdings(ticket.ports, ticket.redis_db, ticket.database)
+    volumes: dict[str, Any] = {}
     for name in sorted(wiring.dedicated, key=list(config.services).index):
         checkout = ticket.checkouts[config.services[name].repo]
         environment[name] = wiring.environment(name)
+        deps = dependency_volumes(config, ticket.slug, name)
+        # Made, copied and removed by wtdock (ops/dependencies.py), never by Compose.
+        volumes |= {volume: {"name": volume, "external": True} for volume in deps.values()}
         services[name] = app_service(
             config,
             ws.root,
@@ -51,11 +56,17 @@ def plan_ticket(
             ),
             networks={"shared": workspace_endpoint(network_alias(ticket.slug, name), ticket.addresses.get(name))},
             extra_hosts=hosts,
+            dependencies=deps,
+            ca_bundle=ws.ca_bundle,
         )
     project = ws.ticket_project(ticket.slug)
     # Only the workspace network: a network of the ticket's own would take one of the engine's
     # few address pools (the 30th ticket failed), and a bare name is settled by /etc/hosts.
-    compose = {"name": project, "services": services, "networks": {"shared": {"name": ws.network, "external": True}}}
+    compose: dict[str, Any] = {
+        "name": project, "services": services, "networks": {"shared": {"name": ws.network, "external": True}}
+    }
+    if volumes:
+        compose["volumes"] = volumes
     return ProjectPlan(
         project=project,
         compose=with_config_hashes(escape_dollars(compose)),

@@ -23,6 +23,7 @@ def payloads() -> dict[str, dict[str, Any]]:
     from wtdock.ops.gc import GcResult
     from wtdock.ops.repair import RepairResult
     from wtdock.ops.rescue import Rescue, RescueDetail, Restored
+    from wtdock.ops.setup import SetupResult
     from wtdock.ops.shared import SharedDownResult, SharedStatus
     from wtdock.ops.status import Urls
     from wtdock.ops.up import UpResult
@@ -47,6 +48,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "db reset": {"ticket": str, "database": str},
         "db drop": {"database": str, "dump": str},
         "repair": _fields_of(RepairResult),
+        "setup": _fields_of(SetupResult),
         "rescue list": {"rescues": list[Rescue]},
         "rescue show": _fields_of(RescueDetail),
         "rescue restore": _fields_of(Restored),
