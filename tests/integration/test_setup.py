@@ -85,6 +85,9 @@ def test_setup_runs_once_per_inputs_and_a_second_ticket_copies_the_dependencies(
     # Ignored files the worktree needs came from the primary checkout.
     assert (worktree / ".env").read_text() == "SECRET=from-primary\n"
 
+    listed = {s["service"]: s for s in ws.json("ps")[0]["services"]}
+    assert listed["api"]["volumes"] == [f"{ws.name}-t1-api-node_modules"] and listed["front"]["volumes"] == []
+
     again = ws.envelope("up", "t1")
     assert prepared(again)["api"]["setup"] == "up to date"
 

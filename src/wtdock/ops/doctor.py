@@ -10,6 +10,7 @@ from pathlib import Path
 from wtdock import engine, gitops
 from wtdock.config import find_config, load_config
 from wtdock.errors import ConfigError, ToolError, WtdockError
+from wtdock.workspace import find_ca_bundle
 
 MIN_COMPOSE = (2, 20)
 MIN_ENGINE = (25, 0)  # healthcheck start_interval, which every template uses
@@ -82,7 +83,25 @@ def _workspace(start: Path, explicit: str | None) -> list[Check]:
     checks = [Check("workspace", True, f"{config.name} ({path})")]
     for repo, spec in config.repos.items():
         checks.append(_check(f"repo {repo}", _repo_probe(path.parent / spec.path)))
+    checks.append(_check("ca bundle", lambda: _ca_bundle(config.ca_bundle, path)))
     return checks
+
+
+def _ca_bundle(setting: str, config_file: Path) -> str:
+    """Behind a proxy that re-signs TLS, installs in containers fail unless they get the host's CAs."""
+    if setting == "off":
+        return "off: containers trust only their image's CAs (ca_bundle: auto gives them the host's)"
+    bundle = find_ca_bundle(setting, config_file)
+    if bundle is None:
+        raise ConfigError(
+            "ca_bundle is auto, but this host has no CA bundle in a known place",
+            hint="set ca_bundle to the path of your CA bundle, or `off`",
+        )
+    text = bundle.read_text(encoding="utf-8", errors="replace")
+    count = text.count("BEGIN CERTIFICATE")
+    if count == 0:
+        raise ConfigError(f"ca_bundle: {bundle} holds no certificate", hint="give a PEM bundle, or `off`")
+    return f"{bundle} ({count} certificates), mounted read-only into app containers and setup runs"
 
 
 def _repo_probe(path: Path) -> Callable[[], str]:

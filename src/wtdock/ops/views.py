@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock import engine
+from wtdock.plan.dependencies import dependency_volumes
 from wtdock.plan.model import LABEL_ROLE, LABEL_WORKSPACE, Checkout, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring
 from wtdock.registry import State, TicketRecord
@@ -24,6 +25,8 @@ class ServiceView:
     state: str | None = None
     health: str | None = None
     address: str | None = None  # on the workspace network: what the bare service name means in the ticket
+    # The ticket's dependency volumes of this service (node_modules, .venv); `down` removes them.
+    volumes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def ticket_view(
                 state=None if containers is None else (found.state if found else "missing"),
                 health=found.health if found else None,
                 address=end.address,
+                volumes=tuple(dependency_volumes(ws.config, record.slug, name).values()) if end.dedicated else (),
             )
         )
     repos = tuple(RepoView(r, rec.path, rec.branch, Path(rec.path).is_dir()) for r, rec in record.repos.items())
