@@ -46,7 +46,7 @@ class Person:
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(self.argv(*args), env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False, cwd=self.root)
+                              check=False, cwd=self.root.parent)
         if check:
             assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
@@ -74,7 +74,9 @@ def _site_packages() -> str:
     return str(Path(pydantic.__file__).parent.parent)
 
 
-def make_person(tag: str, extra_config: str = "") -> Person:
+def make_person(tag: str, base: int, extra_config: str = "") -> Person:
+    """The example's workspace, made by its own script as the user, on ports ``base`` (the shared
+    API; exact, so each test has its own), ``base+1-99`` (fronts) and ``base+101-199`` (APIs)."""
     top = Path(tempfile.mkdtemp(prefix=f"wtdock-example-{tag}-", dir="/tmp"))
     home, root = top / "home", top / "ws"
     home.mkdir()
@@ -87,7 +89,8 @@ def make_person(tag: str, extra_config: str = "") -> Person:
     person = Person(root, f"{RUN_ID}-{tag}"[:30], env)
     person.run(str(SYSTEM_PYTHON), str(EXAMPLE / "make-workspace"), str(root), "--image", NODE_IMAGE)
     text = (root / "wtdock.yaml").read_text()
-    text = text.replace("name: vite-node", f"name: {person.name}")
+    text = text.replace("name: vite-node", f"name: {person.name}").replace("host_port: 3000", f"host_port: {base}")
+    text = text.replace("3001-3099", f"{base + 1}-{base + 99}").replace("4001-4099", f"{base + 101}-{base + 199}")
     (root / "wtdock.yaml").write_text(text + extra_config)
     return person
 
@@ -127,7 +130,7 @@ def files_of_root(folder: Path) -> list[str]:
 
 
 def test_two_tickets_of_the_example_each_on_its_own_database(people: list[Person], engine: docker.DockerClient) -> None:
-    person = make_person("e2e")
+    person = make_person("e2e", 32400)
     people.append(person)
     first = person.json("up", "feat-01")
     second = person.json("up", "feat-02", "--from", "front=feat/ui", "--from", "api=feat/endpoint")
@@ -180,7 +183,7 @@ def test_two_tickets_of_the_example_each_on_its_own_database(people: list[Person
 
 
 def test_without_the_host_ca_setup_fails_with_a_hint_naming_the_switch(people: list[Person]) -> None:
-    person = make_person("noca", 'ca_bundle: "off"\n')
+    person = make_person("noca", 32600, 'ca_bundle: "off"\n')
     people.append(person)
     failed = person.wtdock("up", "feat-01", check=False)
     assert failed.returncode == 5, failed.stderr

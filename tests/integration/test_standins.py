@@ -79,8 +79,11 @@ def test_standins_honour_their_contracts_and_doctor_says_ok(
         ["ok", "workspace"],
         ["ok", "repo"],
         ["ok", "repo"],
+        ["ok", "ca"],
     ]
     assert f"{ws.name} ({ws.config_file})" in doctor[3]
+    # This machine's proxy re-signs TLS: the host's bundle is what containers need.
+    assert "certificates), mounted read-only" in doctor[6]
 
 
 def test_doctor_without_engine_says_so_in_one_line(tmp_path: Path) -> None:
