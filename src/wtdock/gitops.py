@@ -405,7 +405,25 @@ def snapshot(worktree: Path, message: str) -> str | None:
         temp.unlink(missing_ok=True)
     if tree == head_tree:
         return None
-    return run(worktree, "commit-tree", "--no-gpg-sign", "-p", "HEAD", "-m", message, tree).strip()
+    return run(worktree, "commit-tree", "--no-gpg-sign", "-p", "HEAD", "-m", message, tree,
+               env=_identity(worktree)).strip()
+
+
+# A rescue must not fail for want of a configured name and email (a fresh machine, a CI user).
+RESCUE_IDENTITY = {
+    "GIT_AUTHOR_NAME": "wtdock rescue", "GIT_AUTHOR_EMAIL": "wtdock@localhost",
+    "GIT_COMMITTER_NAME": "wtdock rescue", "GIT_COMMITTER_EMAIL": "wtdock@localhost",
+}
+
+
+def _identity(worktree: Path) -> dict[str, str] | None:
+    """None when git knows who the user is (their name goes on the rescue), else wtdock's."""
+    try:
+        run(worktree, "var", "GIT_AUTHOR_IDENT")
+        run(worktree, "var", "GIT_COMMITTER_IDENT")
+    except GitError:
+        return RESCUE_IDENTITY
+    return None
 
 
 def create_refs(repo: Path, refs: Mapping[str, str]) -> None:

@@ -189,5 +189,5 @@ def test_without_the_host_ca_setup_fails_with_a_hint_naming_the_switch(people: l
     assert failed.returncode == 5, failed.stderr
     last = failed.stderr.strip().splitlines()
     assert any("setup `npm install --no-audit --no-fund` exited" in line for line in last), failed.stderr
-    assert any(line.strip().startswith("hint:") and "ca_bundle" in line for line in last), failed.stderr
+    assert any(line.strip().startswith("hint:") and "ca_bundle: auto" in line for line in last), failed.stderr
     assert "Traceback" not in failed.stderr

@@ -87,7 +87,13 @@ def prepare(
         trust.check_trusted(ctx.ws)
     made = {name: _volumes(ctx, target, name) for name in chosen}
     if before_commands is not None:
-        before_commands()
+        try:
+            before_commands()
+        except BaseException:
+            # Still empty and not yet the user's: made again (and owned) by the next try.
+            volumes = {n: dependency_volumes(config, target.owner, n) for n in made}
+            engine.remove_volumes([volumes[n][f] for n, folders in made.items() for f in folders])
+            raise
     return [
         _prepare_one(ctx, target, name, made[name], force_setup=force_setup, migrate=migrate) for name in chosen
     ]
@@ -119,12 +125,13 @@ def _prepare_one(
     cache = cache_volume(config.name)
     cache_made = bool(svc.setup) and engine.ensure_volume(cache, labels(config.name, "cache"))
     copied_from = None
-    if made or cache_made:
+    done = _recorded(ctx.registry.read(), target.owner, name)
+    # A setup that never finished may have been killed before its volumes were the user's.
+    if made or cache_made or (svc.setup and done is None and deps):
         sources, copied_from = _sources(ctx, target.owner, name, digest) if made else ({}, None)
         _own(ctx, target, name, {deps[f]: sources.get(f) for f in made}, deps, with_cache=bool(svc.setup))
         if copied_from:
             ctx.say(f"{name}: dependencies copied from {copied_from} (same inputs)")
-    done = _recorded(ctx.registry.read(), target.owner, name)
     ran = "none"
     if svc.setup:
         if force_setup or done != digest or (made and not copied_from):
@@ -235,6 +242,8 @@ def _run(ctx: Context, target: Target, name: str, command: list[str] | str, step
     if outcome.code != 0:
         where = f"ticket {target.ticket}" if target.ticket else "the shared instance"
         hint = f"fix it and run `wtdock up` again: it resumes at this step ({where})"
+        if ctx.ws.ca_bundle is None:
+            hint += "; behind a proxy that re-signs TLS, an install needs `ca_bundle: auto` in wtdock.yaml"
         if _CERTIFICATE_TROUBLE.search("\n".join(outcome.tail)):
             hint = ("a TLS certificate was not trusted: behind a proxy that re-signs TLS, set `ca_bundle: auto` "
                     "(or the path of your company's CA bundle) in wtdock.yaml")
