@@ -58,6 +58,8 @@ class TicketRecord(Record):
     rendered: dict[str, dict[str, str]] = {}
     # On the workspace network, by service: kept while the ticket exists, like its ports.
     addresses: dict[str, str] = {}
+    # `up --own/--shared`, by service: kept, so a later plain `up` runs the same services.
+    choices: dict[str, Literal["own", "shared"]] = {}
 
 
 class DatabaseRecord(Record):

@@ -67,7 +67,8 @@ class Model(BaseModel):
 
 class RepoConfig(Model):
     path: str = Field(description="the repo's primary checkout, relative to wtdock.yaml")
-    base: str = Field("main", description="branch that new ticket branches start from")
+    # None: the repo's own default branch, found in git when a ticket needs it (gitops.default_branch).
+    base: str | None = Field(None, description="branch that new ticket branches start from")
 
 
 class SharedInstanceConfig(Model):
@@ -103,6 +104,10 @@ class ServiceConfig(Model):
     uses: list[SharedName] = []
     isolation: Literal["ticket", "shared"] = "ticket"
     env_names: dict[str, str | None] = {}
+    # Whether a ticket runs its own instance: `auto` when it branches the repo (or there is no
+    # shared one), `own` always, `shared` never; `up --own/--shared` overrides it per ticket.
+    ticket: Literal["auto", "own", "shared"] = "auto"
+    poll: bool = False  # file watchers poll (where bind-mount events do not reach the container)
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -114,6 +119,8 @@ class ServiceConfig(Model):
             raise ValueError("'host_ports' needs 'port', the port the app listens on in the container")
         if self.shared is not None and self.port is None:
             raise ValueError("'shared.host_port' needs 'port'")
+        if self.ticket == "shared" and self.shared is None:
+            raise ValueError("'ticket: shared' needs a shared instance ('shared.host_port')")
         if self.workdir.startswith("/") or ".." in self.workdir.split("/"):
             raise ValueError("'workdir' must be a path inside the repo")
         unknown = sorted(set(self.env_names) - set(INJECTED_ENV))

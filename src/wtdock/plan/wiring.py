@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
-from wtdock.config.model import Config
+from wtdock.config.model import Config, ServiceConfig
 from wtdock.config.refs import substitute
 from wtdock.plan.compose import display_host, env_value
 from wtdock.plan.connections import (
@@ -20,10 +20,35 @@ from wtdock.plan.connections import (
 from wtdock.plan.model import Endpoint, SharedAllocations, TicketAllocations
 
 
-def dedicated_services(config: Config, branched: Collection[str]) -> list[str]:
-    """The services a ticket runs itself: those with no shared instance, and every service of a
-    repo the ticket branches (so its workers never run another branch's code)."""
-    return [n for n, s in config.services.items() if s.shared is None or s.repo in branched]
+def dedicated_services(
+    config: Config, branched: Collection[str], choices: Mapping[str, str] | None = None
+) -> list[str]:
+    """The services a ticket runs itself. A service with no shared instance always; otherwise by
+    the ticket's choice (``up --own/--shared``), else by the service's ``ticket`` key, where
+    ``auto`` means: when the ticket branches its repo (so a ticket's workers never run another
+    branch's code). In a monorepo every ticket branches the repo: ``shared`` lets one use the
+    shared API all the same."""
+    return [n for n, s in config.services.items() if _runs_own(s, n, branched, choices or {})]
+
+
+def _runs_own(svc: ServiceConfig, name: str, branched: Collection[str], choices: Mapping[str, str]) -> bool:
+    if svc.shared is None:
+        return True
+    mode = choices.get(name, svc.ticket)
+    return mode == "own" or (mode == "auto" and svc.repo in branched)
+
+
+def choices_seen(config: Config, branched: Collection[str], ran: Collection[str]) -> dict[str, str]:
+    """The ``--own/--shared`` choices that explain which services a ticket ran (``ran``: by its
+    containers or compose file), for `wtdock repair`; nothing when nothing ran."""
+    if not ran:
+        return {}
+    rule = set(dedicated_services(config, branched))
+    return {
+        n: "own" if n in ran else "shared"
+        for n, s in config.services.items()
+        if s.shared is not None and (n in ran) != (n in rule)
+    }
 
 
 def network_alias(slug: str, service: str) -> str:
@@ -39,9 +64,11 @@ def infra_names(config: Config) -> list[str]:
     return found + ([cfg.events.engine] if cfg.events.enabled else [])
 
 
-def required_repos(config: Config, branched: Collection[str]) -> list[str]:
+def required_repos(
+    config: Config, branched: Collection[str], choices: Mapping[str, str] | None = None
+) -> list[str]:
     """The repos a ticket needs a worktree of, in config order."""
-    needed = {config.services[n].repo for n in dedicated_services(config, branched)} | set(branched)
+    needed = {config.services[n].repo for n in dedicated_services(config, branched, choices)} | set(branched)
     return [r for r in config.repos if r in needed]
 
 
@@ -61,7 +88,7 @@ class Wiring:
         self.config = config
         self.shared = shared
         self.ticket = ticket
-        self.dedicated = frozenset(dedicated_services(config, ticket.checkouts) if ticket else ())
+        self.dedicated = frozenset(dedicated_services(config, ticket.checkouts, ticket.choices) if ticket else ())
         self.host = display_host(config.bind)
         self.network = network_addresses(config)
 
