@@ -28,7 +28,7 @@ def plan_ticket(
     """The complete Compose model of a ticket: its own services, wired to its own instances of the
     services it branches and to the shared instances of the rest."""
     config = ws.config
-    wiring = Wiring(config, shared, ticket)
+    wiring = Wiring(config, shared, ticket, primary={r: ws.repo_path(r) for r in config.repos})
     hosts = hosts_entries(wiring.hosts())
     services: dict[str, Any] = {}
     environment: dict[str, dict[str, str]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from wtdock.config.model import Config, ServiceConfig
 from wtdock.config.refs import substitute
@@ -18,6 +19,11 @@ from wtdock.plan.connections import (
     renamed,
 )
 from wtdock.plan.model import Endpoint, SharedAllocations, TicketAllocations
+
+# `poll: true`: file watchers poll, where the bind mount passes no file events (some VMs, WSL2, a
+# remote engine). Chokidar (Vite before 5, webpack-dev-server), Watchpack (webpack), and the one a
+# project's own config reads (the example's vite.config reads WTDOCK_POLL for `server.watch.usePolling`).
+POLL_ENV = {"CHOKIDAR_USEPOLLING": "true", "WATCHPACK_POLLING": "true", "WTDOCK_POLL": "1"}
 
 
 def dedicated_services(
@@ -83,9 +89,15 @@ class Wiring:
     for the shared project's instances)."""
 
     def __init__(
-        self, config: Config, shared: SharedAllocations, ticket: TicketAllocations | None = None
+        self,
+        config: Config,
+        shared: SharedAllocations,
+        ticket: TicketAllocations | None = None,
+        primary: Mapping[str, Path] | None = None,
     ) -> None:
+        """``primary``: each repo's primary checkout, where the shared instances run from."""
         self.config = config
+        self.primary = primary or {}
         self.shared = shared
         self.ticket = ticket
         self.dedicated = frozenset(dedicated_services(config, ticket.checkouts, ticket.choices) if ticket else ())
@@ -125,6 +137,14 @@ class Wiring:
         names |= {k: self.shared.addresses.get(k) for k in infra_names(self.config)}
         return names
 
+    def checkout_path(self, name: str) -> Path | None:
+        """Where the checkout that ``name`` runs from is mounted (the same absolute path as on the
+        host): the ticket's worktree for its own instance, else the repo's primary checkout."""
+        repo = self.config.services[name].repo
+        if self.ticket is not None and name in self.dedicated:
+            return self.ticket.checkouts[repo].path
+        return self.primary.get(repo) if self.config.services[name].shared is not None else None
+
     def data_space(self, name: str) -> DataSpace:
         svc = self.config.services[name]
         base = self.config.shared.postgres.database
@@ -142,6 +162,8 @@ class Wiring:
             self.config, svc.uses, self.data_space(name), self.shared.postgres_password, self.network
         )
         env = renamed(settings, svc)
+        if svc.poll:
+            env |= POLL_ENV
         for key, value in svc.environment.items():
             env[key] = substitute(env_value(value), lambda ref: self.resolve(ref, name))
         return env
@@ -154,6 +176,8 @@ class Wiring:
                 value = self.config.services[parts[1]].port
             if parts[2] == "host":  # the host side, as `url` and `host_port` (no Endpoint field)
                 value = self.host
+            if parts[2] == "path":
+                value = self.checkout_path(parts[1])
             return "" if value is None else str(value)
         space = self.data_space(service)
         if parts[0] == "shared":
