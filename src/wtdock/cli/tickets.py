@@ -180,14 +180,17 @@ def exec_(
 
 
 def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
-    """Print the ticket's complete compose file as `up` would write it (`--json`: the model)."""
-    from wtdock.ops.records import find_record
+    """Print the ticket's complete compose file as `up` would write it (`--json`: the model); before
+    its first `up`, a preview (nothing is written)."""
+    from wtdock.names import ticket_slug
+    from wtdock.ops.preview import preview
     from wtdock.ops.up import render as run_render
 
     wctx = context(ctx)
-    plan, text = run_render(wctx, find_record(wctx, ticket))
+    record = wctx.registry.read().ticket(ticket_slug(ticket))
+    plan, text = run_render(wctx, record) if record is not None else preview(wctx, ticket)
     if json:
-        emit("render", {"project": plan.project, "compose": plan.compose})
+        emit("render", {"project": plan.project, "preview": record is None, "compose": plan.compose})
     else:
         typer.echo(text, nl=False)
 

@@ -64,5 +64,14 @@ def plan_ticket(
     )
 
 
+PREVIEW_HEADER = """PREVIEW of ticket {ticket} of workspace {workspace}: not made yet. Nothing was written,
+no worktree, branch, database or port is held; `wtdock up {ticket}` makes it (its ports may
+differ by then, if another ticket takes these first). Project {project}."""
+
+
+def preview_header(ws: Workspace, ticket: str, slug: str) -> str:
+    return PREVIEW_HEADER.format(ticket=ticket, workspace=ws.name, project=ws.ticket_project(slug))
+
+
 def header(ws: Workspace, ticket: str, slug: str) -> str:
     return HEADER.format(ticket=ticket, workspace=ws.name, project=ws.ticket_project(slug))
