@@ -129,6 +129,24 @@ def current_branch(path: Path) -> str | None:
         raise
 
 
+def default_branch(repo: Path) -> str | None:
+    """The repo's own default branch, for new ticket branches when ``repos.R.base`` is not set:
+    the remote's (``origin/HEAD``; the local branch of that name when there is one), else the
+    primary checkout's current branch, else ``main`` or ``master``, whichever exists; else None."""
+    try:
+        remote = run(repo, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD").strip()
+    except GitError as err:
+        if not _answered_no(err):
+            raise
+        remote = ""
+    if remote:
+        local = remote.removeprefix("origin/")
+        return local if branch_exists(repo, local) else remote
+    if (current := current_branch(repo)) is not None:
+        return current
+    return next((b for b in ("main", "master") if branch_exists(repo, b)), None)
+
+
 def resolve_commit(repo: Path, ref: str) -> str | None:
     """The commit ``ref`` names; None when it names none."""
     try:

@@ -60,6 +60,8 @@ class TicketRecord(Record):
     addresses: dict[str, str] = {}
     # By service, the inputs hash its setup last finished with (ops/prepare.py); absent: to run.
     setup: dict[str, str] = {}
+    # `up --own/--shared`, by service: kept, so a later plain `up` runs the same services.
+    choices: dict[str, Literal["own", "shared"]] = {}
 
 
 class DatabaseRecord(Record):

@@ -37,7 +37,7 @@ def error_of(path: Path) -> str:
             API_REPO + "services:\n  api:\n    repo: api\n    image: x\n    imagee: y\n",
             "7: services.api.imagee",
             "unknown key (allowed: repo, workdir, image, build, command, port, host_ports, environment, "
-            "healthcheck, shared, uses, isolation, env_names, setup, inputs, dependencies, migrate)",
+            "healthcheck, shared, uses, isolation, env_names, setup, inputs, dependencies, migrate, ticket, poll)",
             id="unknown service key",
         ),
         pytest.param(
@@ -292,7 +292,7 @@ def test_only_repos_gives_every_default(tmp_path: Path) -> None:
 
     assert config.name == "my-shop"
     assert config.repos["api"].path == "../api"
-    assert config.repos["api"].base == "main"
+    assert config.repos["api"].base is None  # the repo's own default branch, found in git
     assert config.services == {}
     assert config.images == {}
     assert (config.worktrees, config.branch, config.bind, config.wait_timeout) == (

@@ -43,6 +43,7 @@ def trees(tmp_path: Path) -> tuple[Path, Path]:
         (".env", False),
         ("config/master.key", False),
         ("coverage/", True),
+        ("web/.vite/", True),
     ],
 )
 def test_rebuilt_folders(path: str, expected: bool) -> None:
@@ -61,12 +62,28 @@ def test_secrets_are_kept_and_what_tools_rebuild_is_named(trees: tuple[Path, Pat
     chosen = select(worktree, primary, entries)
 
     assert chosen.files == (".env", "config/master.key")
-    assert chosen.left_out == (
+    assert chosen.left_out == ()  # nothing of the user's is lost: no warning
+    assert chosen.rebuilt == ("config/deep/.cache/", "node_modules/", "tool.pyc")
+    assert chosen.not_kept == (
         "config/deep/.cache/ (rebuilt by your tools)",
         "node_modules/ (rebuilt by your tools)",
         "tool.pyc (rebuilt by your tools)",
     )
     assert chosen.size == len("SECRET=1\n") + 1
+
+
+def test_caches_and_a_services_dependency_folders_are_rebuilt(trees: tuple[Path, Path]) -> None:
+    worktree, primary = trees
+    for path in ("web/.vite/deps/x.js", "web/deps/lib/a.py", "api/__pycache__/m.pyc", ".pytest_cache/v",
+                 "dist/app.js", "web/.env"):
+        write(worktree, path)
+    entries = ["web/", "api/", ".pytest_cache/", "dist/"]
+
+    chosen = select(worktree, primary, entries, dependencies=["web/deps"])
+
+    assert chosen.files == ("web/.env",)
+    assert chosen.left_out == ()
+    assert chosen.rebuilt == (".pytest_cache/", "api/__pycache__/", "dist/", "web/.vite/", "web/deps/")
 
 
 def test_a_file_copied_from_the_primary_checkout_is_not_kept(trees: tuple[Path, Path]) -> None:

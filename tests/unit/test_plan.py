@@ -417,3 +417,25 @@ def test_the_planner_reaches_no_environment_git_or_engine() -> None:
     forbidden = re.compile(rf"os\.environ|^\s*(?:import|from) (?:{outside})\b", re.M)
     for module in sorted(plan_dir.glob("*.py")):
         assert not forbidden.search(module.read_text(encoding="utf-8")), module.name
+
+
+def test_poll_sets_the_watchers_polling_variables(templates: Templates) -> None:
+    config = reference_config()
+    config["services"]["front"] |= {"poll": True, "environment": {"WTDOCK_POLL": "0"}}
+    env = plan_for(workspace(config), templates, feat_02()).environment
+    assert env["front"]["CHOKIDAR_USEPOLLING"] == "true"
+    assert env["front"]["WATCHPACK_POLLING"] == "true"
+    assert env["front"]["WTDOCK_POLL"] == "0"  # the service's own environment wins
+    assert "CHOKIDAR_USEPOLLING" not in env["api"]  # only where asked
+
+
+def test_path_is_where_the_services_checkout_is_mounted(templates: Templates) -> None:
+    config = reference_config()
+    config["services"]["front"]["environment"] = {"OWN": "{{ services.front.path }}", "API": "{{ services.api.path }}"}
+    mine = plan_for(workspace(config), templates, feat_01()).environment["front"]
+    assert mine == {"OWN": "/ws/.wtdock/worktrees/feat-01/front", "API": "/ws/api"}  # api: the shared one's
+    both = plan_for(workspace(config), templates, feat_02()).environment["front"]
+    assert both["API"] == "/ws/.wtdock/worktrees/feat-02/api"
+    config["services"]["api"]["environment"] = {"FRONT": "{{ services.front.path }}", "OWN": "{{ services.api.path }}"}
+    shared = plan_of_shared(workspace(config), templates).compose["services"]["api"]["environment"]
+    assert (shared["FRONT"], shared["OWN"]) == ("", "/ws/api")  # front: no shared instance to point at

@@ -11,8 +11,8 @@ SERVICES = {"api": True, "worker": False}  # name -> has a port
 
 @pytest.mark.parametrize(
     "ref",
-    ["services.api.url", "services.api.internal_host", "services.worker.host", "shared.postgres.password",
-     "shared.events.url", "ticket.slug", "ticket.redis_db", "workspace.name"],
+    ["services.api.url", "services.api.internal_host", "services.worker.host", "services.worker.path",
+     "shared.postgres.password", "shared.events.url", "ticket.slug", "ticket.redis_db", "workspace.name"],
 )
 def test_valid_references(ref: str) -> None:
     assert ref_problem(ref, SERVICES) is None
@@ -22,7 +22,7 @@ def test_valid_references(ref: str) -> None:
     ("ref", "problem"),
     [
         ("services.nope.url", "{{ services.nope.url }}: no service 'nope'"),
-        ("services.worker.url", "{{ services.worker.url }}: unknown field 'url' (allowed: internal_host, host)"),
+        ("services.worker.url", "{{ services.worker.url }}: unknown field 'url' (allowed: internal_host, host, path)"),
         ("shared.mysql.url", "{{ shared.mysql.url }}: no shared service 'mysql' (postgres, redis, events)"),
         ("shared.redis.user", "{{ shared.redis.user }}: unknown field 'user' (allowed: url, host, port)"),
         ("ticket.nope", "{{ ticket.nope }}: unknown field 'nope' (allowed: name, slug, database, redis_db, "

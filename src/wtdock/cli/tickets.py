@@ -38,9 +38,12 @@ def up(
     from_: Annotated[list[str], typer.Option("--from", help="REPO=REF: a new ticket branch off REF.")] = [],  # noqa: B006
     checkout: Annotated[list[str], typer.Option("--checkout", help="REPO=BRANCH: use an existing branch.")] = [],  # noqa: B006
     worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
+    own: Annotated[list[str], typer.Option("--own", help="SERVICE: run the ticket's own instance (kept).")] = [],  # noqa: B006
+    shared: Annotated[list[str], typer.Option("--shared", help="SERVICE: use the shared instance (kept).")] = [],  # noqa: B006
     json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
+    from wtdock.ops.choices import ServiceChoice
     from wtdock.ops.up import up as run_up
     from wtdock.ops.worktree_steps import MODES, RepoRequest
 
@@ -49,7 +52,8 @@ def up(
         for mode, values in zip(MODES, (from_, checkout, worktree), strict=True)
         for repo, value in split_pairs(values, f"--{mode}")
     ]
-    result = run_up(context(ctx), ticket, requests)
+    asked = [ServiceChoice(s, "own") for s in own] + [ServiceChoice(s, "shared") for s in shared]
+    result = run_up(context(ctx), ticket, requests, asked)
     if json:
         emit("up", result)
         return
@@ -176,14 +180,17 @@ def exec_(
 
 
 def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
-    """Print the ticket's complete compose file as `up` would write it (`--json`: the model)."""
-    from wtdock.ops.records import find_record
+    """Print the ticket's complete compose file as `up` would write it (`--json`: the model); before
+    its first `up`, a preview (nothing is written)."""
+    from wtdock.names import ticket_slug
+    from wtdock.ops.preview import preview
     from wtdock.ops.up import render as run_render
 
     wctx = context(ctx)
-    plan, text = run_render(wctx, find_record(wctx, ticket))
+    record = wctx.registry.read().ticket(ticket_slug(ticket))
+    plan, text = run_render(wctx, record) if record is not None else preview(wctx, ticket)
     if json:
-        emit("render", {"project": plan.project, "compose": plan.compose})
+        emit("render", {"project": plan.project, "preview": record is None, "compose": plan.compose})
     else:
         typer.echo(text, nl=False)
 

@@ -67,7 +67,8 @@ class Model(BaseModel):
 
 class RepoConfig(Model):
     path: str = Field(description="the repo's primary checkout, relative to wtdock.yaml")
-    base: str = Field("main", description="branch that new ticket branches start from")
+    # None: the repo's own default branch, found in git when a ticket needs it (gitops.default_branch).
+    base: str | None = Field(None, description="branch that new ticket branches start from")
     # Git-ignored files a new worktree needs (`.env`), copied from the primary checkout; a
     # `.worktreeinclude` file in the repo adds its own globs.
     include: list[str] = Field([], description="globs of ignored files copied into each new worktree")
@@ -125,6 +126,10 @@ class ServiceConfig(Model):
     dependencies: list[str] = []
     # Run on every `up` after the service's database exists and before the service starts.
     migrate: list[Command] = []
+    # Whether a ticket runs its own instance: `auto` when it branches the repo (or there is no
+    # shared one), `own` always, `shared` never; `up --own/--shared` overrides it per ticket.
+    ticket: Literal["auto", "own", "shared"] = "auto"
+    poll: bool = False  # file watchers poll (where bind-mount events do not reach the container)
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -136,6 +141,8 @@ class ServiceConfig(Model):
             raise ValueError("'host_ports' needs 'port', the port the app listens on in the container")
         if self.shared is not None and self.port is None:
             raise ValueError("'shared.host_port' needs 'port'")
+        if self.ticket == "shared" and self.shared is None:
+            raise ValueError("'ticket: shared' needs a shared instance ('shared.host_port')")
         if self.workdir.startswith("/") or ".." in self.workdir.split("/"):
             raise ValueError("'workdir' must be a path inside the repo")
         for key, paths in (("inputs", self.inputs), ("dependencies", self.dependencies)):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 _REF = re.compile(r"\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}")
 
-SERVICE_FIELDS = ("url", "internal_url", "host", "internal_host", "host_port", "port")
+SERVICE_FIELDS = ("url", "internal_url", "host", "internal_host", "host_port", "port", "path")
 SHARED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "postgres": ("url", "host", "port", "user", "password", "database"),
     "redis": ("url", "host", "port"),
@@ -59,7 +59,7 @@ def _allowed(parts: list[str], services: Mapping[str, bool]) -> tuple[str, ...] 
     if head == "services" and len(parts) == 3:
         if parts[1] not in services:
             return f"{{{{ {'.'.join(parts)} }}}}: no service {parts[1]!r}"
-        return SERVICE_FIELDS if services[parts[1]] else ("internal_host", "host")
+        return SERVICE_FIELDS if services[parts[1]] else ("internal_host", "host", "path")
     if head == "shared" and len(parts) == 3:
         if parts[1] not in SHARED_FIELDS:
             return f"{{{{ {'.'.join(parts)} }}}}: no shared service {parts[1]!r} (postgres, redis, events)"

@@ -13,13 +13,13 @@ import filecmp
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 REBUILT_DIRS = frozenset({
     "node_modules", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox",
-    ".next", "dist", "build", "target", ".cache", "coverage",
+    ".next", "dist", "build", "target", ".cache", "coverage", ".vite",
 })
 REBUILT_PATHS = (("vendor", "bundle"),)
 REBUILT_SUFFIXES = (".pyc",)
@@ -29,32 +29,46 @@ MAX_TOTAL = 200 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Selection:
-    """What to keep of a worktree's ignored files (paths relative to it), and what not, and why."""
+    """What to keep of a worktree's ignored files (paths relative to it); the user's files that are
+    not kept, each with why (what `down` warns about); and what tools rebuild anyway (no warning)."""
 
     files: tuple[str, ...]
     left_out: tuple[str, ...]
     size: int
+    rebuilt: tuple[str, ...] = ()
+
+    @property
+    def not_kept(self) -> tuple[str, ...]:
+        """Everything not kept, with why (a rescue's record of it)."""
+        return (*self.left_out, *(f"{path} (rebuilt by your tools)" for path in self.rebuilt))
 
 
-def rebuilt(path: str) -> bool:
-    """Whether ``path`` is, or is inside, a folder that tools rebuild (node_modules, .venv, ...)."""
+def rebuilt(path: str, folders_of_deps: Collection[str] = ()) -> bool:
+    """Whether ``path`` is, or is inside, a folder that tools rebuild (node_modules, .venv, ...), or
+    one of ``folders_of_deps`` (a service's ``dependencies``, relative to the worktree)."""
     parts = PurePosixPath(path.rstrip("/")).parts
     if path.endswith(REBUILT_SUFFIXES):
         return True
     folders = parts if path.endswith("/") else parts[:-1]
     if any(part in REBUILT_DIRS for part in folders):
         return True
+    deps = [PurePosixPath(d.strip("/")).parts for d in folders_of_deps]
+    if any(parts[: len(dep)] == dep for dep in deps if dep):
+        return True
     return any(folders[i : i + len(seq)] == seq for seq in REBUILT_PATHS for i in range(len(folders)))
 
 
 def select(
-    worktree: Path, primary: Path, entries: Iterable[str], *, max_file: int = MAX_FILE, max_total: int = MAX_TOTAL
+    worktree: Path, primary: Path, entries: Iterable[str], *, max_file: int = MAX_FILE, max_total: int = MAX_TOTAL,
+    dependencies: Collection[str] = (),
 ) -> Selection:
-    """The ignored files to keep, from ``git status --ignored`` entries (a folder ends with "/")."""
+    """The ignored files to keep, from ``git status --ignored`` entries (a folder ends with "/").
+    ``dependencies``: more folders that are rebuilt (the services' dependency folders)."""
     files: list[str] = []
     left_out: list[str] = []
+    skipped: list[str] = []
     total = 0
-    for rel in _walk(worktree, entries, left_out):
+    for rel in _walk(worktree, entries, _Skip(skipped, tuple(dependencies))):
         why = _not_kept(worktree / rel, primary / rel, max_file)
         if why is None and total + _size(worktree / rel) > max_total:
             why = f"over the {_amount(max_total)} in all"
@@ -63,36 +77,46 @@ def select(
             continue
         files.append(rel)
         total += _size(worktree / rel)
-    return Selection(tuple(files), tuple(left_out), total)
+    return Selection(tuple(files), tuple(left_out), total, tuple(skipped))
 
 
-def _walk(worktree: Path, entries: Iterable[str], left_out: list[str]) -> Iterable[str]:
+@dataclass(frozen=True)
+class _Skip:
+    """Where rebuilt paths are noted while walking, and the extra folders that count as rebuilt."""
+
+    found: list[str]
+    dependencies: tuple[str, ...]
+
+    def __call__(self, rel: str) -> bool:
+        if rebuilt(rel, self.dependencies):
+            self.found.append(rel)
+            return True
+        return False
+
+
+def _walk(worktree: Path, entries: Iterable[str], skip: _Skip) -> Iterable[str]:
     """Every file (or symlink) below the entries; rebuilt folders are named, not entered."""
     for entry in sorted(entries):
-        if rebuilt(entry):
-            left_out.append(f"{entry} (rebuilt by your tools)")
-        elif entry.endswith("/") and not (worktree / entry.rstrip("/")).is_symlink():
-            yield from _files_below(worktree, worktree / entry, left_out)
+        if skip(entry):
+            continue
+        if entry.endswith("/") and not (worktree / entry.rstrip("/")).is_symlink():
+            yield from _files_below(worktree, worktree / entry, skip)
         else:
             yield entry.rstrip("/")
 
 
-def _files_below(root: Path, top: Path, left_out: list[str] | None = None) -> Iterable[str]:
+def _files_below(root: Path, top: Path, skip: _Skip | None = None) -> Iterable[str]:
     for folder, dirs, names in os.walk(top):
         here = Path(folder)
         links = [d for d in dirs if (here / d).is_symlink()]  # kept as links, never followed
         for name in list(dirs):
             rel = (here / name).relative_to(root).as_posix()
-            if name in links or (left_out is not None and rebuilt(f"{rel}/")):
+            if name in links or (skip is not None and skip(f"{rel}/")):
                 dirs.remove(name)
-                if name not in links and left_out is not None:
-                    left_out.append(f"{rel}/ (rebuilt by your tools)")
         dirs.sort()
         for name in sorted([*names, *links]):
             rel = (here / name).relative_to(root).as_posix()
-            if left_out is not None and rebuilt(rel):
-                left_out.append(f"{rel} (rebuilt by your tools)")
-            else:
+            if skip is None or not skip(rel):
                 yield rel
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from wtdock import gitops
 from wtdock.errors import ToolError, UnavailableError, WtdockError
@@ -66,7 +66,8 @@ def keep_work(ctx: Context, record: TicketRecord, *, force: bool) -> list[tuple[
 def _plan(ctx: Context, record: TicketRecord, repo: str, rec: RepoRecord, force: bool) -> _Plan:
     path = Path(rec.path)
     files = gitops.files_at_risk(path)
-    selection = ignored.select(path, Path(rec.repo_path), files.ignored)
+    selection = ignored.select(path, Path(rec.repo_path), files.ignored, dependencies=_dependency_folders(ctx, repo))
+    # Only the user's own files (an `.env` too big to keep): what tools rebuild is no loss.
     if selection.left_out:
         ctx.say(f"warning: {repo}: ignored files not kept: {_few(list(selection.left_out))}")
     return _Plan(
@@ -77,6 +78,17 @@ def _plan(ctx: Context, record: TicketRecord, repo: str, rec: RepoRecord, force:
         files=selection,
         first=max(numbers_in_use(ctx.ws, record.slug, repo), default=0) + 1,
     )
+
+
+def _dependency_folders(ctx: Context, repo: str) -> list[str]:
+    """The dependency folders of the repo's services (``dependencies``, below their workdir),
+    relative to the worktree: installed again by setup, never kept."""
+    found = []
+    for svc in ctx.ws.config.services.values():
+        if svc.repo == repo:
+            # The `dependencies` key comes with per-worktree setup; a config without it has none.
+            found += [str(PurePosixPath(svc.workdir) / dep) for dep in getattr(svc, "dependencies", None) or ()]
+    return found
 
 
 def _keep(run: _Run, plan: _Plan) -> None:
@@ -119,7 +131,7 @@ def _keep_files(run: _Run, plan: _Plan, n: int) -> None:
     files = list(plan.files.files)
     run.items.append(Item(id=rescue_id, repo=plan.repo, kind="ignored files",
                           summary=f"{_files(len(files))}: {_few(files)}", files=files,
-                          left_out=list(plan.files.left_out)))
+                          left_out=list(plan.files.not_kept)))
     run.lines.append(f"{plan.repo}: ignored files {_few(files)} in rescue {rescue_id} at {target} "
                      f"(wtdock rescue restore {rescue_id} --into PATH)")
 

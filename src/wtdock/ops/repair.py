@@ -30,6 +30,7 @@ from wtdock.plan.model import (
     LABEL_WORKSPACE,
     LABEL_WORKTREE,
 )
+from wtdock.plan.wiring import choices_seen
 from wtdock.registry import DatabaseRecord, RepoRecord, State, TicketRecord, now
 
 LABEL_REPO = "dev.wtdock.repo"
@@ -45,6 +46,7 @@ class Evidence:
     adopted: dict[str, Path] = field(default_factory=dict)  # worktree labels of other worktrees, by repo
     ports: dict[str, int] = field(default_factory=dict)
     addresses: dict[str, str] = field(default_factory=dict)  # by service, on the workspace network
+    services: set[str] = field(default_factory=set)  # that ran: they tell its --own/--shared choices
     redis_db: int | None = None
     database: str | None = None
     created: int = 0
@@ -84,6 +86,7 @@ def evidence(ctx: Context, containers: Iterable[engine.ContainerInfo] | None = N
         if c.labels.get(LABEL_ROLE) == "ticket" and LABEL_TICKET in c.labels:
             ticket = of(c.labels[LABEL_TICKET])
             ticket.sources.add("containers")
+            ticket.services.add(c.service)
             _read_labels(ticket, c.labels)
             if address := c.addresses.get(ws.network):
                 ticket.addresses[c.service] = address
@@ -93,6 +96,7 @@ def evidence(ctx: Context, containers: Iterable[engine.ContainerInfo] | None = N
             if LABEL_TICKET in labels:
                 ticket = of(labels[LABEL_TICKET])
                 ticket.sources.add("compose files")
+                ticket.services.add(service)
                 _read_labels(ticket, labels)
                 if address:
                     ticket.addresses.setdefault(service, address)
@@ -187,6 +191,7 @@ def _add(
     state.tickets[slug] = TicketRecord(
         name=ticket.name, slug=slug, created_at=created, repos=repos, ports=ticket.ports,
         addresses=ticket.addresses, redis_db=ticket.redis_db, database=database,
+        choices=choices_seen(ctx.ws.config, repos, ticket.services),
     )
     if database and database not in marks and database not in state.databases:
         skipped.append(f"ticket {ticket.name}: database {database} not confirmed (its comment was not read)")

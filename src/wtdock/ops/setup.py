@@ -27,7 +27,7 @@ def setup(ctx: Context, name: str, service: str | None = None, *, force: bool = 
     record = find_record(ctx, name)
     with ctx.lock(f"ticket-{record.slug}"):
         record = find_record(ctx, name)
-        own = dedicated_services(ctx.ws.config, set(record.repos))
+        own = dedicated_services(ctx.ws.config, set(record.repos), record.choices)
         if service is not None and service not in own:
             raise NotFoundError(
                 f"ticket {record.name} runs no service {service!r} of its own (its own: {', '.join(own) or 'none'})",

@@ -13,6 +13,7 @@ from wtdock.files import write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
 from wtdock.ops import databases, network, redis_numbers
+from wtdock.ops.choices import Choice, ServiceChoice, check_own, merge_choices
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
 from wtdock.ops.include import copy_included
@@ -55,9 +56,11 @@ class UpResult:
     prepared: tuple[Prepared, ...] = ()
 
 
-def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResult:
+def up(
+    ctx: Context, name: str, requests: Sequence[RepoRequest] = (), asked: Sequence[ServiceChoice] = ()
+) -> UpResult:
     """Create or resume a ticket. Idempotent: an existing ticket keeps its worktrees and ports and
-    only what is stopped or changed is (re)started."""
+    only what is stopped or changed is (re)started. ``asked``: `--own/--shared` (kept with the ticket)."""
     ws = ctx.ws
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
@@ -71,12 +74,14 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
             )
         if existing is not None:
             check_worktrees_exist(existing)
-        steps = check_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices)
+        choices = merge_choices(ws.config, existing.choices if existing else {}, asked)
+        check_own(ws.config, name, {*(existing.repos if existing else ()), *by_repo}, choices, asked)
+        steps = check_steps(ctx, name, slug, existing=existing, by_repo=by_repo, notices=notices, choices=choices)
         with ctx.using_shared():
             shared_up(ctx)
             undo = Undo(ctx.say)
             try:
-                record = _reserve(ctx, name, slug, steps, undo=undo, notices=notices)
+                record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices)
                 if existing is None or existing.redis_db != record.redis_db:
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
@@ -98,7 +103,8 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
 
 
 def _reserve(
-    ctx: Context, name: str, slug: str, steps: list[Step], *, undo: Undo, notices: list[str]
+    ctx: Context, name: str, slug: str, steps: list[Step], choices: dict[str, Choice], *, undo: Undo,
+    notices: list[str],
 ) -> TicketRecord:
     """Create the registry entry (if new) and give the ticket its ports and data spaces."""
     # Read before the lock: what other tickets' containers hold changes only under their own `up`,
@@ -110,14 +116,15 @@ def _reserve(
         if record is None:
             record = TicketRecord(name=name, slug=slug, created_at=now())
             state.tickets[slug] = record
+        record.choices = choices
         branched = set(record.repos) | {s.repo for s in steps}
         _check_aliases(ctx, state, record, branched)
         notices.extend(_assign_ports(ctx, state, record, branched, engine_held=engine_held, avoid=set()))
         _assign_data(ctx, state, record, branched, engine_held)
-        network.assign_ticket_addresses(ctx, state, record, dedicated_services(ctx.ws.config, branched))
+        network.assign_ticket_addresses(ctx, state, record, dedicated_services(ctx.ws.config, branched, choices))
     if before is None:
         undo.push(f"registry entry of {name}", lambda: _restore(ctx, slug, None), only_if_clean=True)
-    elif steps:
+    elif steps or before.choices != record.choices:
         # A failed `up --from` on a running ticket leaves it as it was, not with a repo it lacks.
         undo.push(f"registry entry of {name} as it was", lambda: _restore(ctx, slug, before), only_if_clean=True)
     return record
@@ -127,9 +134,9 @@ def _check_aliases(ctx: Context, state: State, record: TicketRecord, branched: s
     """Ticket ``x`` with service ``api-worker`` and ticket ``x-api`` with service ``worker`` would
     both be ``x-api-worker`` on the workspace network, and one would get the other's requests."""
     config = ctx.ws.config
-    mine = {network_alias(record.slug, s) for s in dedicated_services(config, branched)}
+    mine = {network_alias(record.slug, s) for s in dedicated_services(config, branched, record.choices)}
     for other in state.tickets.values():
-        theirs = {network_alias(other.slug, s) for s in dedicated_services(config, other.repos)}
+        theirs = {network_alias(other.slug, s) for s in dedicated_services(config, other.repos, other.choices)}
         if other.slug != record.slug and (clash := mine & theirs):
             raise UserError(
                 f"ticket {record.name} would share the network name {min(clash)} with ticket {other.name}",
@@ -177,7 +184,7 @@ def _assign_ports(
     """Give the ticket's services their host ports; returns a notice per recorded port that moved."""
     ws = ctx.ws
     wants = {}
-    for svc in dedicated_services(ws.config, branched):
+    for svc in dedicated_services(ws.config, branched, record.choices):
         span = ws.config.services[svc].host_ports
         if span is not None:
             wants[svc] = ports.Want(range(span.first, span.last + 1), f"services.{svc}.host_ports")
@@ -201,7 +208,7 @@ def _assign_data(
     ctx: Context, state: State, record: TicketRecord, branched: set[str], engine_held: EngineHoldings
 ) -> None:
     config = ctx.ws.config
-    needs_db, needs_redis = needs_data_space(config, dedicated_services(config, branched))
+    needs_db, needs_redis = needs_data_space(config, dedicated_services(config, branched, record.choices))
     if needs_db and record.database is None:
         record.database = database_name(config.shared.postgres.database, record.slug)
     if needs_redis and record.redis_db is None:
@@ -296,7 +303,7 @@ def prepare_ticket(
     written for the purpose (the start writes it again, the same)."""
     ws = ctx.ws
     branched = set(record.repos)
-    own = [s for s in dedicated_services(ws.config, branched) if services is None or s in services]
+    own = [s for s in dedicated_services(ws.config, branched, record.choices) if services is None or s in services]
     if not any(needs_preparing(ws.config, s) for s in own):
         return []
     plan, _ = render(ctx, record)

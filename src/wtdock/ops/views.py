@@ -64,6 +64,7 @@ def allocations(record: TicketRecord) -> TicketAllocations:
         redis_db=record.redis_db,
         database=record.database,
         addresses=dict(record.addresses),
+        choices=dict(record.choices),
     )
 
 

@@ -4,7 +4,7 @@ worktrees), checked with read-only git calls before anything is made."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -97,6 +97,7 @@ def check_steps(
     existing: TicketRecord | None,
     by_repo: dict[str, RepoRequest],
     notices: list[str],
+    choices: Mapping[str, str] | None = None,
 ) -> list[Step]:
     """Check every repo, ref and branch with read-only git calls: a bad one fails here, before
     anything is made."""
@@ -107,7 +108,7 @@ def check_steps(
             _same_as_recorded(name, repo, asked, have[repo])
     branched = set(have) | set(by_repo)
     steps = []
-    for repo in required_repos(ws.config, branched):
+    for repo in required_repos(ws.config, branched, choices):
         if repo in have:
             continue
         repo_path = gitops.toplevel(ws.repo_path(repo))
@@ -126,7 +127,6 @@ def check_steps(
             _check_checkout(ctx, repo, repo_path, req.value)
             steps.append(Step(repo, repo_path, git_dir, path, req.value, None))
         else:
-            start = req.value if req else ws.config.repos[repo].base
             gitops.check_branch_name(repo_path, branch)
             if gitops.branch_exists(repo_path, branch):
                 if req is not None:
@@ -143,11 +143,24 @@ def check_steps(
                     f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
                     hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
                 )
+            start = req.value if req else _base(ws, repo, repo_path)
             if gitops.resolve_commit(repo_path, start) is None:
                 what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
                 raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
             steps.append(Step(repo, repo_path, git_dir, path, branch, start))
     return steps
+
+
+def _base(ws: Workspace, repo: str, repo_path: Path) -> str:
+    """What a new ticket branch of ``repo`` starts from: ``repos.R.base``, else the repo's own
+    default branch."""
+    base = ws.config.repos[repo].base or gitops.default_branch(repo_path)
+    if base is None:
+        raise NotFoundError(
+            f"repo {repo}: cannot tell its default branch (no origin/HEAD, a detached HEAD, no main or master)",
+            hint=f"set repos.{repo}.base in {ws.config_file}, or give --from {repo}=REF",
+        )
+    return base
 
 
 def _left_by_killed_up(ws: Workspace, name: str, repo_path: Path, path: Path) -> gitops.Worktree | None:

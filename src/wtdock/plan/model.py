@@ -58,6 +58,7 @@ class TicketAllocations:
     redis_db: int | None = None
     database: str | None = None
     addresses: Mapping[str, str] = field(default_factory=dict)
+    choices: Mapping[str, str] = field(default_factory=dict)  # `up --own/--shared`, by service
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def plan_shared(
     config = ws.config
     services: dict[str, Any] = {}
     volumes: dict[str, Any] = {}
-    wiring = Wiring(config, shared)
+    wiring = Wiring(config, shared, primary={r: c.path for r, c in checkouts.items()})
     # Bare names mean the shared instances here too (Redpanda advertises itself as `redpanda`).
     hosts = hosts_entries(wiring.hosts())
     for key in infra_services(ws):

@@ -29,7 +29,7 @@ def plan_ticket(
     """The complete Compose model of a ticket: its own services, wired to its own instances of the
     services it branches and to the shared instances of the rest."""
     config = ws.config
-    wiring = Wiring(config, shared, ticket)
+    wiring = Wiring(config, shared, ticket, primary={r: ws.repo_path(r) for r in config.repos})
     hosts = hosts_entries(wiring.hosts())
     services: dict[str, Any] = {}
     environment: dict[str, dict[str, str]] = {}
@@ -73,6 +73,15 @@ def plan_ticket(
         endpoints=tuple(wiring.endpoint(n) for n in config.services),
         environment=environment,
     )
+
+
+PREVIEW_HEADER = """PREVIEW of ticket {ticket} of workspace {workspace}: not made yet. Nothing was written,
+no worktree, branch, database or port is held; `wtdock up {ticket}` makes it (its ports may
+differ by then, if another ticket takes these first). Project {project}."""
+
+
+def preview_header(ws: Workspace, ticket: str, slug: str) -> str:
+    return PREVIEW_HEADER.format(ticket=ticket, workspace=ws.name, project=ws.ticket_project(slug))
 
 
 def header(ws: Workspace, ticket: str, slug: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from pathlib import Path
 
-from wtdock.config.model import Config
+from wtdock.config.model import Config, ServiceConfig
 from wtdock.config.refs import substitute
 from wtdock.plan.compose import display_host, env_value
 from wtdock.plan.connections import (
@@ -19,11 +20,41 @@ from wtdock.plan.connections import (
 )
 from wtdock.plan.model import Endpoint, SharedAllocations, TicketAllocations
 
+# `poll: true`: file watchers poll, where the bind mount passes no file events (some VMs, WSL2, a
+# remote engine). Chokidar (Vite before 5, webpack-dev-server), Watchpack (webpack), and the one a
+# project's own config reads (the example's vite.config reads WTDOCK_POLL for `server.watch.usePolling`).
+POLL_ENV = {"CHOKIDAR_USEPOLLING": "true", "WATCHPACK_POLLING": "true", "WTDOCK_POLL": "1"}
 
-def dedicated_services(config: Config, branched: Collection[str]) -> list[str]:
-    """The services a ticket runs itself: those with no shared instance, and every service of a
-    repo the ticket branches (so its workers never run another branch's code)."""
-    return [n for n, s in config.services.items() if s.shared is None or s.repo in branched]
+
+def dedicated_services(
+    config: Config, branched: Collection[str], choices: Mapping[str, str] | None = None
+) -> list[str]:
+    """The services a ticket runs itself. A service with no shared instance always; otherwise by
+    the ticket's choice (``up --own/--shared``), else by the service's ``ticket`` key, where
+    ``auto`` means: when the ticket branches its repo (so a ticket's workers never run another
+    branch's code). In a monorepo every ticket branches the repo: ``shared`` lets one use the
+    shared API all the same."""
+    return [n for n, s in config.services.items() if _runs_own(s, n, branched, choices or {})]
+
+
+def _runs_own(svc: ServiceConfig, name: str, branched: Collection[str], choices: Mapping[str, str]) -> bool:
+    if svc.shared is None:
+        return True
+    mode = choices.get(name, svc.ticket)
+    return mode == "own" or (mode == "auto" and svc.repo in branched)
+
+
+def choices_seen(config: Config, branched: Collection[str], ran: Collection[str]) -> dict[str, str]:
+    """The ``--own/--shared`` choices that explain which services a ticket ran (``ran``: by its
+    containers or compose file), for `wtdock repair`; nothing when nothing ran."""
+    if not ran:
+        return {}
+    rule = set(dedicated_services(config, branched))
+    return {
+        n: "own" if n in ran else "shared"
+        for n, s in config.services.items()
+        if s.shared is not None and (n in ran) != (n in rule)
+    }
 
 
 def network_alias(slug: str, service: str) -> str:
@@ -39,9 +70,11 @@ def infra_names(config: Config) -> list[str]:
     return found + ([cfg.events.engine] if cfg.events.enabled else [])
 
 
-def required_repos(config: Config, branched: Collection[str]) -> list[str]:
+def required_repos(
+    config: Config, branched: Collection[str], choices: Mapping[str, str] | None = None
+) -> list[str]:
     """The repos a ticket needs a worktree of, in config order."""
-    needed = {config.services[n].repo for n in dedicated_services(config, branched)} | set(branched)
+    needed = {config.services[n].repo for n in dedicated_services(config, branched, choices)} | set(branched)
     return [r for r in config.repos if r in needed]
 
 
@@ -56,12 +89,18 @@ class Wiring:
     for the shared project's instances)."""
 
     def __init__(
-        self, config: Config, shared: SharedAllocations, ticket: TicketAllocations | None = None
+        self,
+        config: Config,
+        shared: SharedAllocations,
+        ticket: TicketAllocations | None = None,
+        primary: Mapping[str, Path] | None = None,
     ) -> None:
+        """``primary``: each repo's primary checkout, where the shared instances run from."""
         self.config = config
+        self.primary = primary or {}
         self.shared = shared
         self.ticket = ticket
-        self.dedicated = frozenset(dedicated_services(config, ticket.checkouts) if ticket else ())
+        self.dedicated = frozenset(dedicated_services(config, ticket.checkouts, ticket.choices) if ticket else ())
         self.host = display_host(config.bind)
         self.network = network_addresses(config)
 
@@ -98,6 +137,14 @@ class Wiring:
         names |= {k: self.shared.addresses.get(k) for k in infra_names(self.config)}
         return names
 
+    def checkout_path(self, name: str) -> Path | None:
+        """Where the checkout that ``name`` runs from is mounted (the same absolute path as on the
+        host): the ticket's worktree for its own instance, else the repo's primary checkout."""
+        repo = self.config.services[name].repo
+        if self.ticket is not None and name in self.dedicated:
+            return self.ticket.checkouts[repo].path
+        return self.primary.get(repo) if self.config.services[name].shared is not None else None
+
     def data_space(self, name: str) -> DataSpace:
         svc = self.config.services[name]
         base = self.config.shared.postgres.database
@@ -115,6 +162,8 @@ class Wiring:
             self.config, svc.uses, self.data_space(name), self.shared.postgres_password, self.network
         )
         env = renamed(settings, svc)
+        if svc.poll:
+            env |= POLL_ENV
         for key, value in svc.environment.items():
             env[key] = substitute(env_value(value), lambda ref: self.resolve(ref, name))
         return env
@@ -127,6 +176,8 @@ class Wiring:
                 value = self.config.services[parts[1]].port
             if parts[2] == "host":  # the host side, as `url` and `host_port` (no Endpoint field)
                 value = self.host
+            if parts[2] == "path":
+                value = self.checkout_path(parts[1])
             return "" if value is None else str(value)
         space = self.data_space(service)
         if parts[0] == "shared":

@@ -38,7 +38,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "env": {"ticket": TicketView, "env": dict[str, str]},
         "doctor": {"ok": bool, "checks": list[Check]},
         "gc": _fields_of(GcResult),
-        "render": {"project": str, "compose": dict[str, Any]},
+        "render": {"project": str, "preview": bool, "compose": dict[str, Any]},
         "shared up": _fields_of(SharedStatus),
         "shared status": _fields_of(SharedStatus),
         "shared env": {"env": dict[str, str]},
