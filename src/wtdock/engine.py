@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wtdock.errors import EngineError, EngineUnavailableError, UnavailableError, WtdockError
+from wtdock.errors import (
+    EngineError,
+    EngineUnavailableError,
+    ServiceFailedError,
+    ServiceFailure,
+    UnavailableError,
+    WtdockError,
+)
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI
@@ -58,13 +65,13 @@ class PortConflictError(EngineError):
         self.port = port
 
 
-class ServiceUnhealthyError(EngineError):
+class ServiceUnhealthyError(ServiceFailedError):
     """Containers were made but a service exited or failed its healthcheck."""
 
     kind = "service_unhealthy"
 
 
-class StartTimeoutError(EngineError):
+class StartTimeoutError(ServiceFailedError):
     """Containers were made but were not healthy within the wait timeout (not available: exit 4)."""
 
     exit_code = 4
@@ -299,10 +306,69 @@ def _compose(project: str, file: Path) -> DockerClient:
 
 
 def compose_up(project: str, file: Path, wait_timeout: int) -> None:
-    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it."""
-    _run_compose(project, file, "up", lambda c: c.compose.up(
-        detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
-    ))
+    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it.
+    A service that exits or stays unhealthy is named, with its exit code or health, its
+    healthcheck's last output and its last log lines (Compose's own last line may be anything, such
+    as the last line of a build log)."""
+    try:
+        _run_compose(project, file, "up", lambda c: c.compose.up(
+            detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
+        ))
+    except ServiceFailedError as err:
+        raise _named(project, err) from err
+
+
+LOG_TAIL = 15
+
+
+def service_failures(project: str) -> list[ServiceFailure]:
+    """Every container of ``project`` that is not running healthy, with its facts: those that
+    exited first, then the unhealthy, then those still starting."""
+    with _engine_errors(f"inspect the containers of {project}"):
+        found = _api().containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={project}"})
+        failures = [f for c in found if (f := _failure(c)) is not None]
+    rank = {"unhealthy": 1}
+    return sorted(failures, key=lambda f: (f.state == "running", rank.get(f.health or "", 2), f.service))
+
+
+def _failure(container: Any) -> ServiceFailure | None:
+    state = container.attrs.get("State") or {}
+    status, health = state.get("Status", "unknown"), (state.get("Health") or {}).get("Status")
+    if status == "running" and health in (None, "healthy"):
+        return None
+    checks = (state.get("Health") or {}).get("Log") or []
+    tail = container.logs(tail=LOG_TAIL).decode(errors="replace").splitlines()
+    return ServiceFailure(
+        service=(container.labels or {}).get(LABEL_SERVICE, container.name),
+        state=status,
+        exit_code=None if status == "running" else state.get("ExitCode"),
+        health=health,
+        last_output=(str(checks[-1].get("Output") or "").strip() or None) if checks else None,
+        logs=tuple(line.rstrip() for line in tail),
+    )
+
+
+def _named(project: str, err: ServiceFailedError) -> ServiceFailedError:
+    """The same error, about the service that failed (when the engine can still tell)."""
+    try:
+        failures = service_failures(project)
+    except WtdockError:
+        return err  # the engine went away meanwhile: Compose's own words are all there is
+    if not failures:
+        return err
+    first, *others = failures
+    details = [*first.lines(), *(f"also: {other.summary}" for other in others)]
+    return type(err)(
+        f"{project}: {first.summary}",
+        failure=first,
+        also=others,
+        hint=f"see all of its logs with `wtdock logs TICKET {first.service}` (or `wtdock shared logs {first.service}`)",
+        details=details,
+        command=err.command,
+        returncode=err.returncode,
+        stdout=err.stdout,
+        stderr=err.stderr,
+    )
 
 
 def compose_stop(project: str, file: Path) -> None:
