@@ -6,18 +6,20 @@ completion and `wtdock url` should not pay.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import os
 import re
 import signal
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wtdock.errors import (
+    BuildFailedError,
     EngineError,
     EngineUnavailableError,
     ServiceFailedError,
@@ -369,6 +371,79 @@ def _named(project: str, err: ServiceFailedError) -> ServiceFailedError:
         stdout=err.stdout,
         stderr=err.stderr,
     )
+
+
+BUILD_TAIL = 15
+
+
+def compose_build(project: str, file: Path, service: str, say: Callable[[str], None]) -> None:
+    """``compose build SERVICE`` (BuildKit's plain progress), every output line handed to ``say`` as
+    it comes; a failure names the service and keeps the output's last lines (the failing step)."""
+    argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent),
+            "--progress", "plain", "build", service]
+    tail: collections.deque[str] = collections.deque(maxlen=BUILD_TAIL)
+    try:
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace") as proc:
+            assert proc.stdout is not None  # noqa: S101 - asked for with PIPE
+            for raw in proc.stdout:
+                if line := raw.rstrip():
+                    tail.append(line)
+                    say(line)
+    except FileNotFoundError as err:
+        raise _no_docker_binary(err) from err
+    if proc.returncode != 0:
+        lines = list(tail)
+        raise BuildFailedError(
+            f"{project}: the image of {service} did not build: {_failing_step(lines)}",
+            service=service,
+            logs=lines,
+            details=[f"{service}: last {len(lines)} line(s) of the build:", *(f"  | {line}" for line in lines)],
+            hint=f"fix its Dockerfile or context, then `wtdock up` again (services.{service}.build)",
+            command=argv,
+            returncode=proc.returncode,
+            stdout="\n".join(lines),
+        )
+
+
+def _failing_step(lines: Sequence[str]) -> str:
+    """BuildKit's summary of what failed (``failed to solve: ...``), else its first ERROR line, else
+    the last line."""
+    solve = [line for line in lines if line.startswith("failed to solve")]
+    errors = [line for line in lines if " ERROR" in line or line.startswith("ERROR")]
+    return (solve[-1:] or errors[:1] or lines[-1:] or ["no output"])[0].strip()
+
+
+def context_files(context: Path, dockerfile: str | None) -> list[str]:
+    """The paths (files and folders, relative to ``context``) a build of ``context`` sends, as the
+    engine's own client reads ``.dockerignore`` (``<Dockerfile>.dockerignore`` first, as BuildKit)."""
+    from docker.utils.build import exclude_paths
+
+    patterns: list[str] = []
+    for ignore in (context / f"{dockerfile or 'Dockerfile'}.dockerignore", context / ".dockerignore"):
+        if ignore.is_file():
+            lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            patterns = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+            break
+    return sorted(exclude_paths(str(context), patterns, dockerfile=dockerfile))
+
+
+def image_id(tag: str) -> str | None:
+    """The id of a local image, or None when there is none of that name."""
+    import docker
+
+    with _engine_errors(f"look up image {tag}"):
+        try:
+            return str(_api().images.get(tag).id)
+        except docker.errors.ImageNotFound:
+            return None
+
+
+def image_tags(repository: str) -> list[str]:
+    """Every local tag of ``repository`` (``wtdock/shop-api`` -> ``wtdock/shop-api:3f2a...``)."""
+    with _engine_errors(f"list the images of {repository}"):
+        found = _api().images.list(name=repository)
+    return sorted(t for image in found for t in image.tags if t.rsplit(":", 1)[0] == repository)
 
 
 def compose_stop(project: str, file: Path) -> None:

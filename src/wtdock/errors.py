@@ -177,3 +177,15 @@ class ServiceFailedError(EngineError):
         super().__init__(message, **facts)
         self.failure = failure
         self.also = tuple(also)
+
+
+class BuildFailedError(EngineError):
+    """An image build failed: ``service`` names it, ``logs`` holds the build output's last lines
+    (they show the failing step)."""
+
+    kind = "build_failed"
+
+    def __init__(self, message: str, *, service: str, logs: Sequence[str] = (), **facts: Any) -> None:
+        super().__init__(message, **facts)
+        self.service = service
+        self.logs = tuple(logs)

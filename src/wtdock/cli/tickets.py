@@ -38,6 +38,7 @@ def up(
     from_: Annotated[list[str], typer.Option("--from", help="REPO=REF: a new ticket branch off REF.")] = [],  # noqa: B006
     checkout: Annotated[list[str], typer.Option("--checkout", help="REPO=BRANCH: use an existing branch.")] = [],  # noqa: B006
     worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
+    build: Annotated[bool, typer.Option("--build", help="Build its images even if unchanged.")] = False,
     json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
@@ -49,7 +50,7 @@ def up(
         for mode, values in zip(MODES, (from_, checkout, worktree), strict=True)
         for repo, value in split_pairs(values, f"--{mode}")
     ]
-    result = run_up(context(ctx), ticket, requests)
+    result = run_up(context(ctx), ticket, requests, build=build)
     if json:
         emit("up", result)
         return

@@ -12,7 +12,7 @@ from wtdock.errors import UnavailableError, UserError
 from wtdock.files import write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
-from wtdock.ops import databases, network, redis_numbers
+from wtdock.ops import builds, databases, network, redis_numbers
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
 from wtdock.ops.ownership import check_project_is_ours
@@ -51,9 +51,10 @@ class UpResult:
     notices: tuple[str, ...]
 
 
-def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResult:
+def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = (), *, build: bool = False) -> UpResult:
     """Create or resume a ticket. Idempotent: an existing ticket keeps its worktrees and ports and
-    only what is stopped or changed is (re)started."""
+    only what is stopped or changed is (re)started. ``build``: build its images even when their
+    inputs did not change."""
     ws = ctx.ws
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
@@ -77,7 +78,7 @@ def up(ctx: Context, name: str, requests: Sequence[RepoRequest] = ()) -> UpResul
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
                 databases.ensure_ticket_database(ctx, record, undo)
-                action, reason = _start(ctx, record, created=existing is None, undo=undo)
+                action, reason = _start(ctx, record, created=existing is None, undo=undo, build=build)
             except BaseException:
                 undo.run()
                 raise
@@ -269,7 +270,9 @@ def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
     ws = ctx.ws
     state = ctx.registry.read()
     shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx), dict(state.shared.addresses))
-    plan = plan_ticket(ws, ctx.templates, shared, allocations(record), ctx.user)
+    ticket = allocations(record)
+    images = builds.image_tags(ws, ticket.checkouts, dedicated_services(ws.config, set(record.repos)))
+    plan = plan_ticket(ws, ctx.templates, shared, ticket, ctx.user, images=images)
     return plan, yamlio.dump(plan.compose, header(ws, record.name, record.slug))
 
 
@@ -277,9 +280,11 @@ def compose_file(ws: Workspace, slug: str) -> Path:
     return ws.ticket_dir(slug) / "compose.yaml"
 
 
-def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> tuple[str, StartReason | None]:
-    """Write the compose file and bring the project up; on a port the engine says is taken,
-    pick another and retry."""
+def _start(
+    ctx: Context, record: TicketRecord, *, created: bool, undo: Undo, build: bool = False
+) -> tuple[str, StartReason | None]:
+    """Write the compose file, build what must be built, and bring the project up; on a port the
+    engine says is taken, pick another and retry."""
     ws = ctx.ws
     project, file = ws.ticket_project(record.slug), compose_file(ws, record.slug)
     avoid: set[int] = set()
@@ -289,9 +294,11 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         services = plan.compose["services"]
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
+        rebuilt = builds.ensure_images(ctx, project, file, services, force=build)
+        build = False  # once: a retry after a taken port finds the images built
         running = engine.containers(f"com.docker.compose.project={project}")
         check_project_is_ours(ws, project, running)
-        reason = start_reason(running, services, record.rendered)
+        reason = start_reason(running, services, record.rendered) or builds.rebuilt_reason(rebuilt)
         if reason is None:
             if first is None:
                 return "already running", None

@@ -35,12 +35,15 @@ def plan_shared(
     shared: SharedAllocations,
     checkouts: Mapping[str, Checkout],
     user: HostUser,
+    *,
+    images: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """Postgres, Redis, the event stream and the shared app instances, all on the workspace network.
 
     ``shared.ports`` holds a host port for each of them, ``shared.addresses`` their addresses on the
     network (left out while the network's subnet is unknown: a render before the first `shared up`);
-    ``checkouts`` the primary checkout of each repo that a shared instance runs from.
+    ``checkouts`` the primary checkout of each repo that a shared instance runs from; ``images``
+    the tag of each built instance (a hash of its build inputs).
     """
     config = ws.config
     services: dict[str, Any] = {}
@@ -74,6 +77,8 @@ def plan_shared(
             labels=labels(config.name, "shared", service=name),
             networks={"shared": workspace_endpoint(f"shared-{name}", shared.addresses.get(name))},
             extra_hosts=hosts,
+            checkouts=checkouts,
+            images=images,
         )
     compose: dict[str, Any] = {
         "name": ws.shared_project,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from wtdock.plan.addresses import hosts_entries
@@ -24,9 +25,12 @@ def plan_ticket(
     shared: SharedAllocations,
     ticket: TicketAllocations,
     user: HostUser,
+    *,
+    images: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """The complete Compose model of a ticket: its own services, wired to its own instances of the
-    services it branches and to the shared instances of the rest."""
+    services it branches and to the shared instances of the rest. ``images``: the tag of each built
+    service, from a hash of its build inputs (`ops.builds.image_tags`)."""
     config = ws.config
     wiring = Wiring(config, shared, ticket)
     hosts = hosts_entries(wiring.hosts())
@@ -51,6 +55,8 @@ def plan_ticket(
             ),
             networks={"shared": workspace_endpoint(network_alias(ticket.slug, name), ticket.addresses.get(name))},
             extra_hosts=hosts,
+            checkouts=ticket.checkouts,
+            images=images,
         )
     project = ws.ticket_project(ticket.slug)
     # Only the workspace network: a network of the ticket's own would take one of the engine's
