@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wtdock.errors import EngineError, EngineUnavailableError, UnavailableError, WtdockError
+from wtdock.errors import (
+    BuildFailedError,
+    EngineError,
+    EngineUnavailableError,
+    ServiceFailedError,
+    ServiceFailure,
+    UnavailableError,
+    WtdockError,
+)
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI
@@ -59,13 +67,13 @@ class PortConflictError(EngineError):
         self.port = port
 
 
-class ServiceUnhealthyError(EngineError):
+class ServiceUnhealthyError(ServiceFailedError):
     """Containers were made but a service exited or failed its healthcheck."""
 
     kind = "service_unhealthy"
 
 
-class StartTimeoutError(EngineError):
+class StartTimeoutError(ServiceFailedError):
     """Containers were made but were not healthy within the wait timeout (not available: exit 4)."""
 
     exit_code = 4
@@ -300,11 +308,144 @@ def _compose(project: str, file: Path) -> DockerClient:
 
 
 def compose_up(project: str, file: Path, wait_timeout: int, services: Sequence[str] = ()) -> None:
-    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it;
-    of ``services`` only, when given."""
-    _run_compose(project, file, "up", lambda c: c.compose.up(
-        list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True, remove_orphans=True
-    ))
+    """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it
+    (of ``services`` only, when given).
+    A service that exits or stays unhealthy is named, with its exit code or health, its
+    healthcheck's last output and its last log lines (Compose's own last line may be anything, such
+    as the last line of a build log)."""
+    try:
+        _run_compose(project, file, "up", lambda c: c.compose.up(
+            list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True,
+            remove_orphans=True,
+        ))
+    except ServiceFailedError as err:
+        raise _named(project, err) from err
+
+
+LOG_TAIL = 15
+
+
+def service_failures(project: str) -> list[ServiceFailure]:
+    """Every container of ``project`` that is not running healthy, with its facts: those that
+    exited first, then the unhealthy, then those still starting."""
+    with _engine_errors(f"inspect the containers of {project}"):
+        found = _api().containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={project}"})
+        failures = [f for c in found if (f := _failure(c)) is not None]
+    rank = {"unhealthy": 1}
+    return sorted(failures, key=lambda f: (f.state == "running", rank.get(f.health or "", 2), f.service))
+
+
+def _failure(container: Any) -> ServiceFailure | None:
+    state = container.attrs.get("State") or {}
+    status, health = state.get("Status", "unknown"), (state.get("Health") or {}).get("Status")
+    if status == "running" and health in (None, "healthy"):
+        return None
+    checks = (state.get("Health") or {}).get("Log") or []
+    tail = container.logs(tail=LOG_TAIL).decode(errors="replace").splitlines()
+    return ServiceFailure(
+        service=(container.labels or {}).get(LABEL_SERVICE, container.name),
+        state=status,
+        exit_code=None if status == "running" else state.get("ExitCode"),
+        health=health,
+        last_output=(str(checks[-1].get("Output") or "").strip() or None) if checks else None,
+        logs=tuple(line.rstrip() for line in tail),
+    )
+
+
+def _named(project: str, err: ServiceFailedError) -> ServiceFailedError:
+    """The same error, about the service that failed (when the engine can still tell)."""
+    try:
+        failures = service_failures(project)
+    except WtdockError:
+        return err  # the engine went away meanwhile: Compose's own words are all there is
+    if not failures:
+        return err
+    first, *others = failures
+    details = [*first.lines(), *(f"also: {other.summary}" for other in others)]
+    return type(err)(
+        f"{project}: {first.summary}",
+        failure=first,
+        also=others,
+        hint=f"see all of its logs with `wtdock logs TICKET {first.service}` (or `wtdock shared logs {first.service}`)",
+        details=details,
+        command=err.command,
+        returncode=err.returncode,
+        stdout=err.stdout,
+        stderr=err.stderr,
+    )
+
+
+BUILD_TAIL = 15
+
+
+def compose_build(project: str, file: Path, service: str, say: Callable[[str], None]) -> None:
+    """``compose build SERVICE`` (BuildKit's plain progress), every output line handed to ``say`` as
+    it comes; a failure names the service and keeps the output's last lines (the failing step)."""
+    argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent),
+            "--progress", "plain", "build", service]
+    tail: collections.deque[str] = collections.deque(maxlen=BUILD_TAIL)
+    try:
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace") as proc:
+            assert proc.stdout is not None  # noqa: S101 - asked for with PIPE
+            for raw in proc.stdout:
+                if line := raw.rstrip():
+                    tail.append(line)
+                    say(line)
+    except FileNotFoundError as err:
+        raise _no_docker_binary(err) from err
+    if proc.returncode != 0:
+        lines = list(tail)
+        raise BuildFailedError(
+            f"{project}: the image of {service} did not build: {_failing_step(lines)}",
+            service=service,
+            logs=lines,
+            details=[f"{service}: last {len(lines)} line(s) of the build:", *(f"  | {line}" for line in lines)],
+            hint=f"fix its Dockerfile or context, then `wtdock up` again (services.{service}.build)",
+            command=argv,
+            returncode=proc.returncode,
+            stdout="\n".join(lines),
+        )
+
+
+def _failing_step(lines: Sequence[str]) -> str:
+    """BuildKit's summary of what failed (``failed to solve: ...``), else its first ERROR line, else
+    the last line."""
+    solve = [line for line in lines if line.startswith("failed to solve")]
+    errors = [line for line in lines if " ERROR" in line or line.startswith("ERROR")]
+    return (solve[-1:] or errors[:1] or lines[-1:] or ["no output"])[0].strip()
+
+
+def context_files(context: Path, dockerfile: str | None) -> list[str]:
+    """The paths (files and folders, relative to ``context``) a build of ``context`` sends, as the
+    engine's own client reads ``.dockerignore`` (``<Dockerfile>.dockerignore`` first, as BuildKit)."""
+    from docker.utils.build import exclude_paths
+
+    patterns: list[str] = []
+    for ignore in (context / f"{dockerfile or 'Dockerfile'}.dockerignore", context / ".dockerignore"):
+        if ignore.is_file():
+            lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            patterns = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+            break
+    return sorted(exclude_paths(str(context), patterns, dockerfile=dockerfile))
+
+
+def image_id(tag: str) -> str | None:
+    """The id of a local image, or None when there is none of that name."""
+    import docker
+
+    with _engine_errors(f"look up image {tag}"):
+        try:
+            return str(_api().images.get(tag).id)
+        except docker.errors.ImageNotFound:
+            return None
+
+
+def image_tags(repository: str) -> list[str]:
+    """Every local tag of ``repository`` (``wtdock/shop-api`` -> ``wtdock/shop-api:3f2a...``)."""
+    with _engine_errors(f"list the images of {repository}"):
+        found = _api().images.list(name=repository)
+    return sorted(t for image in found for t in image.tags if t.rsplit(":", 1)[0] == repository)
 
 
 def compose_restart(project: str, file: Path, services: Sequence[str]) -> None:
@@ -312,7 +453,9 @@ def compose_restart(project: str, file: Path, services: Sequence[str]) -> None:
 
 
 def compose_stop(project: str, file: Path) -> None:
-    _run_compose(project, file, "stop", lambda c: c.compose.stop(timeout=10))
+    """Stop the project's containers, each within its own ``stop_grace_period`` (no longer: a
+    dev server that never exits on SIGTERM must not hold `stop` and `down` for 10 s)."""
+    _run_compose(project, file, "stop", lambda c: c.compose.stop())
 
 
 def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:

@@ -8,7 +8,8 @@ is the one table of those codes; the README's table is checked against it by a t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Final
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
 
 EXIT_CODES: Final = {
     0: "done",
@@ -138,3 +139,66 @@ class UntrustedError(RefusedError):
     """The commands of a config committed in a repo have not been trusted on this machine."""
 
     kind = "untrusted"
+@dataclass(frozen=True)
+class ServiceFailure:
+    """How one service of a started project failed, in the engine's words: its state, its exit code
+    (None while it runs), its health status, its healthcheck's last output and its last log lines."""
+
+    service: str
+    state: str
+    exit_code: int | None
+    health: str | None
+    last_output: str | None
+    logs: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """``api exited with code 1``, ``api is unhealthy``, ``api is still starting (health: starting)``."""
+        if self.state != "running":
+            return f"{self.service} exited with code {self.exit_code}" if self.state == "exited" else (
+                f"{self.service} is {self.state} (exit code {self.exit_code})"
+            )
+        if self.health == "unhealthy":
+            return f"{self.service} is unhealthy"
+        return f"{self.service} did not become healthy in time (health: {self.health})"
+
+    def lines(self) -> list[str]:
+        """Detail lines: the healthcheck's last output, then the last log lines."""
+        found = []
+        output = [line for line in (self.last_output or "").splitlines() if line.strip()]
+        if output:
+            found.append(f"{self.service}: healthcheck said: {output[-1].strip()}")
+            found.extend(f"  | {line}" for line in output[-6:-1])
+        if self.logs:
+            found.append(f"{self.service}: last {len(self.logs)} log line(s):")
+            found.extend(f"  | {line}" for line in self.logs)
+        elif self.state != "running" or self.health:
+            found.append(f"{self.service}: wrote no log lines")
+        return found
+
+
+class ServiceFailedError(EngineError):
+    """A started project's service exited or did not become healthy. ``failure`` names the first
+    such service (exited before unhealthy before starting) with its facts; ``also`` the others."""
+
+    kind = "service_unhealthy"
+
+    def __init__(
+        self, message: str, *, failure: ServiceFailure | None = None, also: Sequence[ServiceFailure] = (),
+        **facts: Any,
+    ) -> None:
+        super().__init__(message, **facts)
+        self.failure = failure
+        self.also = tuple(also)
+
+
+class BuildFailedError(EngineError):
+    """An image build failed: ``service`` names it, ``logs`` holds the build output's last lines
+    (they show the failing step)."""
+
+    kind = "build_failed"
+
+    def __init__(self, message: str, *, service: str, logs: Sequence[str] = (), **facts: Any) -> None:
+        super().__init__(message, **facts)
+        self.service = service
+        self.logs = tuple(logs)

@@ -18,6 +18,7 @@ from tests.unit.helpers import ROOT, reference_config, workspace
 from wtdock import yamlio
 from wtdock.plan import shared as shared_plan
 from wtdock.plan import ticket as ticket_plan
+from wtdock.plan.app import BuildSource, build_source
 from wtdock.plan.model import Checkout, HostUser, ProjectPlan, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring, dedicated_services, needs_data_space, required_repos
 from wtdock.templates import Templates, load_templates
@@ -319,13 +320,34 @@ def test_a_ticket_gets_its_own_data_spaces(plans: dict[str, ProjectPlan]) -> Non
     assert plans["feat-02"].environment["front"]["API_URL"] == "http://feat-02-api:8000"
 
 
-def test_a_built_service_gets_an_absolute_context_and_one_tag(templates: Templates) -> None:
+def _built_front(context: str = "front") -> Workspace:
     config = reference_config()
     del config["services"]["front"]["image"]
-    config["services"]["front"]["build"] = {"context": "front", "dockerfile": "Dockerfile.dev"}
-    service = plan_for(workspace(config), templates, feat_01()).compose["services"]["front"]
+    config["services"]["front"]["build"] = {"context": context, "dockerfile": "Dockerfile.dev"}
+    return workspace(config)
+
+
+def test_a_built_service_is_built_from_the_tickets_worktree_with_its_hashed_tag(templates: Templates) -> None:
+    ws = _built_front("front/docker")
+    plan = ticket_plan.plan_ticket(ws, templates, SHARED, feat_01(), USER, images={"front": "wtdock/demo-front:0a1b"})
+    service = plan.compose["services"]["front"]
+    assert service["image"] == "wtdock/demo-front:0a1b"
+    assert service["build"] == {"context": "/ws/.wtdock/worktrees/feat-01/front/docker", "dockerfile": "Dockerfile.dev"}
+
+
+def test_a_context_outside_the_branched_repos_stays_where_it_is(templates: Templates) -> None:
+    service = plan_for(_built_front("images/front/../front"), templates, feat_01()).compose["services"]["front"]
+    assert service["build"] == {"context": "/ws/images/front", "dockerfile": "Dockerfile.dev"}
+    # Planned without hashes (a unit test, an old caller): the placeholder tag.
     assert service["image"] == "wtdock/demo-front:dev"
-    assert service["build"] == {"context": "/ws/front", "dockerfile": "Dockerfile.dev"}
+
+
+def test_build_source_follows_the_checkout_of_the_repo_that_holds_the_context() -> None:
+    ws = _built_front("api/web")  # a context in another repo than the service's own
+    checkouts = {"api": checkout("feat-02", "api")}
+    source = build_source(ws.config, ws.root, "front", checkouts)
+    assert source == BuildSource(Path("/ws/.wtdock/worktrees/feat-02/api/web"), "Dockerfile.dev")
+    assert build_source(ws.config, ws.root, "api", checkouts) is None  # an image, not a build
 
 
 def test_workdir_is_inside_the_checkout(templates: Templates) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from wtdock.errors import ToolError, WtdockError
+from wtdock.errors import BuildFailedError, ServiceFailedError, ToolError, WtdockError
 
 
 def echo(text: str = "") -> None:
@@ -50,6 +50,12 @@ def error_fields(err: WtdockError) -> dict[str, Any]:
         found["command"] = list(err.command)
         found["returncode"] = err.returncode
         found["stderr"] = err.stderr
+    if isinstance(err, ServiceFailedError) and err.failure is not None:
+        failure = err.failure
+        found |= {"service": failure.service, "exit_code": failure.exit_code, "health": failure.health,
+                  "last_output": failure.last_output, "logs": list(failure.logs)}
+    if isinstance(err, BuildFailedError):
+        found |= {"service": err.service, "logs": list(err.logs)}
     return found
 
 

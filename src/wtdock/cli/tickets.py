@@ -40,6 +40,7 @@ def up(
     worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
     own: Annotated[list[str], typer.Option("--own", help="SERVICE: run the ticket's own instance (kept).")] = [],  # noqa: B006
     shared: Annotated[list[str], typer.Option("--shared", help="SERVICE: use the shared instance (kept).")] = [],  # noqa: B006
+    build: Annotated[bool, typer.Option("--build", help="Build its images even if unchanged.")] = False,
     json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs."""
@@ -53,7 +54,7 @@ def up(
         for repo, value in split_pairs(values, f"--{mode}")
     ]
     asked = [ServiceChoice(s, "own") for s in own] + [ServiceChoice(s, "shared") for s in shared]
-    result = run_up(context(ctx), ticket, requests, asked)
+    result = run_up(context(ctx), ticket, requests, asked, build=build)
     if json:
         emit("up", result)
         return

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wtdock import engine
@@ -62,6 +62,7 @@ class Target:
     project: str
     file: Path
     checkouts: Mapping[str, Path]  # service -> the host path of the checkout it runs from
+    images: Mapping[str, str] = field(default_factory=dict)  # service -> its image (a built one's tag)
 
 
 def needs_preparing(config: Config, service: str) -> bool:
@@ -120,7 +121,7 @@ def _prepare_one(
 ) -> Prepared:
     config = ctx.ws.config
     svc = config.services[name]
-    digest = inputs_hash(config, name, target.checkouts[name] / svc.workdir)
+    digest = inputs_hash(config, name, target.checkouts[name] / svc.workdir, target.images.get(name))
     deps = dependency_volumes(config, target.owner, name)
     cache = cache_volume(config.name)
     cache_made = bool(svc.setup) and engine.ensure_volume(cache, labels(config.name, "cache"))
@@ -148,13 +149,15 @@ def _prepare_one(
     return Prepared(name, ran, copied_from, bool(migrate and svc.migrate), tuple(deps.values()))
 
 
-def inputs_hash(config: Config, name: str, workdir: Path) -> str:
-    """What a service's setup depends on: its commands, its image, and the files of ``inputs``
-    (globs relative to its workdir), by name and content."""
+def inputs_hash(config: Config, name: str, workdir: Path, image: str | None = None) -> str:
+    """What a service's setup depends on: its commands, its image (``image``: the one it runs, a
+    built one's tag carrying its build inputs), and the files of ``inputs`` (globs relative to its
+    workdir), by name and content."""
     svc = config.services[name]
     digest = hashlib.sha256()
     build = svc.build if isinstance(svc.build, str) or svc.build is None else svc.build.model_dump()
-    digest.update(json.dumps({"setup": svc.setup, "image": svc.image, "build": build}, sort_keys=True).encode())
+    runs = {"setup": svc.setup, "image": image or svc.image, "build": None if image else build}
+    digest.update(json.dumps(runs, sort_keys=True).encode())
     for pattern in svc.inputs:
         # glob.glob, not Path.glob: it takes `**` and hidden files the way a user writes them.
         matches = sorted(glob.glob(pattern, root_dir=workdir, recursive=True, include_hidden=True))  # noqa: PTH207

@@ -9,7 +9,7 @@ from pathlib import Path
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
 from wtdock.files import write_atomic
-from wtdock.ops import network
+from wtdock.ops import builds, network
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
 from wtdock.ops.ownership import check_project_is_ours
@@ -74,7 +74,10 @@ def shared_up(ctx: Context) -> SharedStatus:
             ours = {p for c in running for p in c.published}
             plan, _ = _render(ctx, ours, avoid)
             services = plan.compose["services"]
-            reason = start_reason(running, services, ctx.registry.read().shared.rendered)
+            rebuilt = builds.ensure_images(ctx, plan.project, compose_file(ws), services, force=False)
+            reason = start_reason(running, services, ctx.registry.read().shared.rendered) or (
+                builds.rebuilt_reason(rebuilt)
+            )
             if reason is None:
                 return shared_status(ctx, action=first.outcome if first else "already up")
             first = chosen = first or reason
@@ -111,7 +114,8 @@ def _prepare_instances(ctx: Context, plan: ProjectPlan) -> None:
     checkouts = {n: primary[ws.config.services[n].repo].path for n in instances}
     file = compose_file(ws).with_name("compose.run.yaml")
     write_atomic(file, yamlio.dump(one_off(plan.compose), shared_plan.header(ws)))
-    target = Target("shared", None, ws.shared_project, file, checkouts)
+    images = {n: str(plan.compose["services"][n].get("image", "")) for n in instances}
+    target = Target("shared", None, ws.shared_project, file, checkouts, images)
     prepare(ctx, target, instances, before_commands=start_infra)
 
 
@@ -146,7 +150,9 @@ def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan,
             postgres_password=postgres_password(ctx),
             addresses=dict(state.shared.addresses),
         )
-    plan = shared_plan.plan_shared(ws, ctx.templates, allocations, _primary_checkouts(ws), ctx.user)
+    checkouts = _primary_checkouts(ws)
+    images = builds.image_tags(ws, checkouts, shared_plan.shared_instances(ws))
+    plan = shared_plan.plan_shared(ws, ctx.templates, allocations, checkouts, ctx.user, images=images)
     text = yamlio.dump(plan.compose, shared_plan.header(ws))
     ws.shared_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(compose_file(ws), text)

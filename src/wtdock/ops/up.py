@@ -12,7 +12,7 @@ from wtdock.errors import SetupError, UnavailableError, UserError
 from wtdock.files import write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
-from wtdock.ops import databases, network, redis_numbers
+from wtdock.ops import builds, databases, network, redis_numbers
 from wtdock.ops.choices import Choice, ServiceChoice, check_own, merge_choices
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
@@ -57,10 +57,12 @@ class UpResult:
 
 
 def up(
-    ctx: Context, name: str, requests: Sequence[RepoRequest] = (), asked: Sequence[ServiceChoice] = ()
+    ctx: Context, name: str, requests: Sequence[RepoRequest] = (), asked: Sequence[ServiceChoice] = (),
+    *, build: bool = False,
 ) -> UpResult:
     """Create or resume a ticket. Idempotent: an existing ticket keeps its worktrees and ports and
-    only what is stopped or changed is (re)started. ``asked``: `--own/--shared` (kept with the ticket)."""
+    only what is stopped or changed is (re)started. ``asked``: `--own/--shared` (kept with the
+    ticket); ``build``: build its images even when their inputs did not change."""
     ws = ctx.ws
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
@@ -87,11 +89,11 @@ def up(
                 record = _make_worktrees(ctx, record, steps, undo)
                 databases.ensure_ticket_database(ctx, record, undo)
                 try:
-                    prepared = prepare_ticket(ctx, record)
+                    prepared, rebuilt = prepare_ticket(ctx, record, build=build)
                 except SetupError:
                     undo.clear()  # what is made stays: the next `up` resumes at the failed step
                     raise
-                action, reason = _start(ctx, record, created=existing is None, undo=undo)
+                action, reason = _start(ctx, record, created=existing is None, undo=undo, rebuilt=rebuilt)
             except BaseException:
                 undo.run()
                 raise
@@ -287,7 +289,9 @@ def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
     ws = ctx.ws
     state = ctx.registry.read()
     shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx), dict(state.shared.addresses))
-    plan = plan_ticket(ws, ctx.templates, shared, allocations(record), ctx.user)
+    ticket = allocations(record)
+    images = builds.image_tags(ws, ticket.checkouts, dedicated_services(ws.config, set(record.repos), record.choices))
+    plan = plan_ticket(ws, ctx.templates, shared, ticket, ctx.user, images=images)
     return plan, yamlio.dump(plan.compose, header(ws, record.name, record.slug))
 
 
@@ -297,27 +301,36 @@ def compose_file(ws: Workspace, slug: str) -> Path:
 
 def prepare_ticket(
     ctx: Context, record: TicketRecord, services: Sequence[str] | None = None, *, force_setup: bool = False,
-    migrate: bool = True,
-) -> list[Prepared]:
-    """Dependency volumes, setup and migrations of the ticket's own services, from a compose file
-    written for the purpose (the start writes it again, the same)."""
+    migrate: bool = True, build: bool = False,
+) -> tuple[list[Prepared], tuple[str, ...]]:
+    """The images (built where their inputs changed, or all with ``build``), then the dependency
+    volumes, setup and migrations of the ticket's own services, from a compose file written for the
+    purpose (without fixed addresses: see ``one_off``). Also the services whose image was rebuilt."""
     ws = ctx.ws
-    branched = set(record.repos)
-    own = [s for s in dedicated_services(ws.config, branched, record.choices) if services is None or s in services]
-    if not any(needs_preparing(ws.config, s) for s in own):
-        return []
+    own = [s for s in dedicated_services(ws.config, set(record.repos), record.choices)
+           if services is None or s in services]
     plan, _ = render(ctx, record)
+    project = ws.ticket_project(record.slug)
     file = compose_file(ws, record.slug).with_name("compose.run.yaml")
     file.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(file, yamlio.dump(one_off(plan.compose), header(ws, record.name, record.slug)))
+    run_model = one_off(plan.compose)
+    write_atomic(file, yamlio.dump(run_model, header(ws, record.name, record.slug)))
+    mine = {s: v for s, v in run_model["services"].items() if s in own}
+    rebuilt = builds.ensure_images(ctx, project, file, mine, force=build)
+    if not any(needs_preparing(ws.config, s) for s in own):
+        return [], rebuilt
     checkouts = {s: Path(record.repos[ws.config.services[s].repo].path) for s in own}
-    target = Target(record.slug, record.name, ws.ticket_project(record.slug), file, checkouts)
-    return prepare(ctx, target, own, force_setup=force_setup, migrate=migrate)
+    images = {s: str(v.get("image", "")) for s, v in mine.items()}
+    target = Target(record.slug, record.name, project, file, checkouts, images)
+    return prepare(ctx, target, own, force_setup=force_setup, migrate=migrate), rebuilt
 
 
-def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> tuple[str, StartReason | None]:
-    """Write the compose file and bring the project up; on a port the engine says is taken,
-    pick another and retry."""
+def _start(
+    ctx: Context, record: TicketRecord, *, created: bool, undo: Undo, rebuilt: tuple[str, ...] = ()
+) -> tuple[str, StartReason | None]:
+    """Write the compose file and bring the project up (``rebuilt``: services whose image
+    `prepare_ticket` rebuilt under the same tag); on a port the engine says is taken, pick another
+    and retry."""
     ws = ctx.ws
     project, file = ws.ticket_project(record.slug), compose_file(ws, record.slug)
     avoid: set[int] = set()
@@ -329,7 +342,7 @@ def _start(ctx: Context, record: TicketRecord, *, created: bool, undo: Undo) -> 
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
         check_project_is_ours(ws, project, running)
-        reason = start_reason(running, services, record.rendered)
+        reason = start_reason(running, services, record.rendered) or builds.rebuilt_reason(rebuilt)
         if reason is None:
             if first is None:
                 return "already running", None

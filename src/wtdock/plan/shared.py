@@ -36,12 +36,15 @@ def plan_shared(
     shared: SharedAllocations,
     checkouts: Mapping[str, Checkout],
     user: HostUser,
+    *,
+    images: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """Postgres, Redis, the event stream and the shared app instances, all on the workspace network.
 
     ``shared.ports`` holds a host port for each of them, ``shared.addresses`` their addresses on the
     network (left out while the network's subnet is unknown: a render before the first `shared up`);
-    ``checkouts`` the primary checkout of each repo that a shared instance runs from.
+    ``checkouts`` the primary checkout of each repo that a shared instance runs from; ``images``
+    the tag of each built instance (a hash of its build inputs).
     """
     config = ws.config
     services: dict[str, Any] = {}
@@ -79,6 +82,8 @@ def plan_shared(
             extra_hosts=hosts,
             dependencies=deps,
             ca_bundle=ws.ca_bundle,
+            checkouts=checkouts,
+            images=images,
         )
     compose: dict[str, Any] = {
         "name": ws.shared_project,

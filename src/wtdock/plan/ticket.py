@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from wtdock.plan.addresses import hosts_entries
@@ -25,9 +26,12 @@ def plan_ticket(
     shared: SharedAllocations,
     ticket: TicketAllocations,
     user: HostUser,
+    *,
+    images: Mapping[str, str] | None = None,
 ) -> ProjectPlan:
     """The complete Compose model of a ticket: its own services, wired to its own instances of the
-    services it branches and to the shared instances of the rest."""
+    services it branches and to the shared instances of the rest. ``images``: the tag of each built
+    service, from a hash of its build inputs (`ops.builds.image_tags`)."""
     config = ws.config
     wiring = Wiring(config, shared, ticket, primary={r: ws.repo_path(r) for r in config.repos})
     hosts = hosts_entries(wiring.hosts())
@@ -58,6 +62,8 @@ def plan_ticket(
             extra_hosts=hosts,
             dependencies=deps,
             ca_bundle=ws.ca_bundle,
+            checkouts=ticket.checkouts,
+            images=images,
         )
     project = ws.ticket_project(ticket.slug)
     # Only the workspace network: a network of the ticket's own would take one of the engine's

@@ -53,7 +53,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "rescue show": _fields_of(RescueDetail),
         "rescue restore": _fields_of(Restored),
         "rescue drop": {"rescue": Rescue},
-        "error": {},  # written by hand below: its last three fields come only with a tool's failure
+        "error": {},  # written by hand below: its last fields come only with a tool's or a service's failure
     }
 
 
@@ -68,6 +68,12 @@ _ERROR = {
         "command": {"type": "array", "items": {"type": "string"}},
         "returncode": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
         "stderr": {"type": "string"},
+        # A service that exited or stayed unhealthy (kind service_unhealthy or start_timeout):
+        "service": {"type": "string"},
+        "exit_code": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "health": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "last_output": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "logs": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["code", "kind", "message", "hint", "details"],
     "additionalProperties": False,
