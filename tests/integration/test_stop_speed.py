@@ -36,8 +36,9 @@ def test_down_of_a_dev_server_that_does_not_pass_sigterm_on_is_quick(make_worksp
     started = time.monotonic()
     ws.cli("down", "t1")
     took = time.monotonic() - started
-    print(f"down took {took:.2f} s")
-    assert took < 2.0, f"down took {took:.1f} s"
+    # 0.6 s on an idle 2-core machine (10.7 s before); the bound is below the 5 s grace period that
+    # a deaf app waited out, with room for a busy engine shared with other test sessions.
+    assert took < 4.0, f"down took {took:.1f} s"
 
 
 def _clean_front(config: dict[str, Any]) -> None:
@@ -53,7 +54,7 @@ def test_a_well_behaved_app_still_exits_cleanly_on_sigterm(
     ws.cli("up", "t1")
     started = time.monotonic()
     ws.cli("stop", "t1")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 4.0
     (container,) = engine.containers.list(all=True, filters={"label": [f"dev.wtdock.workspace={ws.name}",
                                                                         "dev.wtdock.service=front"]})
     assert container.attrs["State"]["ExitCode"] == 0
