@@ -162,3 +162,20 @@ def test_commands_of_a_committed_config_run_only_once_trusted(
     # A change to the commands asks again.
     ws.config_file.write_text(ws.config_file.read_text().replace("echo run", "echo again"))
     assert "not trusted" in ws.cli("up", "t1", code=3).stderr
+
+
+def test_an_image_build_reads_the_host_ca_as_a_secret(make_workspace: Callable[..., Sandbox]) -> None:
+    def built(config: dict[str, Any]) -> None:
+        api = config["services"]["api"]
+        api.pop("image")
+        api["build"] = "api"
+
+    ws = make_workspace("buildca", edit=built)
+    # The stand-in runtime as the base; the build fails unless the secret holds a certificate.
+    (ws.root / "api" / "Dockerfile").write_text(
+        "FROM wtdock-standin/runtime:1\n"
+        "RUN --mount=type=secret,id=wtdock_ca,target=/tmp/ca.pem grep -q 'BEGIN CERTIFICATE' /tmp/ca.pem\n"
+    )
+    git(ws.root / "api", "add", "Dockerfile")
+    git(ws.root / "api", "commit", "-qm", "a Dockerfile that needs the CA")
+    ws.cli("up", "t1", "--from", "api=main")

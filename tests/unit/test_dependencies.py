@@ -113,3 +113,14 @@ def test_bad_setup_keys_are_config_errors(key: str, value: object, message: str)
     config["services"]["api"][key] = value
     with pytest.raises(ValueError, match=message):
         workspace(config)
+
+
+def test_builds_get_the_host_ca_as_a_build_secret() -> None:
+    config = reference_config()
+    config["services"]["api"].pop("image")
+    config["services"]["api"]["build"] = "api"
+    ws = dataclasses.replace(workspace(config), ca_bundle=Path("/etc/ssl/certs/ca-certificates.crt"))
+    plan = ticket_plan.plan_ticket(ws, load_templates(), SHARED, feat_02(), USER)
+    assert plan.compose["services"]["api"]["build"]["secrets"] == ["wtdock_ca"]
+    assert plan.compose["secrets"] == {"wtdock_ca": {"file": "/etc/ssl/certs/ca-certificates.crt"}}
+    assert "secrets" not in ticket_plan.plan_ticket(node_workspace(), load_templates(), SHARED, feat_02(), USER).compose

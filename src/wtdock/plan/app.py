@@ -10,7 +10,7 @@ from typing import Any
 
 from wtdock.config.model import Config
 from wtdock.plan.compose import bind_mount, fill, healthcheck, published_port
-from wtdock.plan.dependencies import CA_MOUNT, ca_environment, dependency_target
+from wtdock.plan.dependencies import CA_BUILD_ID, CA_MOUNT, ca_environment, dependency_target
 from wtdock.plan.model import Checkout, HostUser
 
 
@@ -55,6 +55,9 @@ def app_service(
         service["volumes"].append({"type": "volume", "source": key, "target": target})
     if ca_bundle is not None:
         service["volumes"].append({"type": "bind", "source": str(ca_bundle), "target": CA_MOUNT, "read_only": True})
+        if "build" in service:
+            # A Dockerfile reads it with `RUN --mount=type=secret,id=wtdock_ca,target=... npm ci`.
+            service["build"]["secrets"] = [CA_BUILD_ID]
     if svc.healthcheck is not None:
         service["healthcheck"] = healthcheck(svc.healthcheck)
     service["labels"] = labels

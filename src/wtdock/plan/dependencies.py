@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wtdock.config.model import Config, dependency_key
@@ -21,6 +21,7 @@ CACHE_ENV = {
 }
 # Inside every app container and setup run; the host's bundle, read-only.
 CA_MOUNT = "/etc/wtdock/ca-certificates.crt"
+CA_BUILD_ID = "wtdock_ca"  # the same bundle, as a build secret for images built from a context
 CA_ENV = (
     "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "PIP_CERT", "npm_config_cafile",
     "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "UV_NATIVE_TLS",
@@ -60,3 +61,10 @@ def one_off(compose: dict[str, Any]) -> dict[str, Any]:
         service["networks"] = {network: {} for network in full.get("networks", {})}
         services[name] = service
     return {**compose, "services": services}
+
+
+def ca_secrets(compose: dict[str, Any], ca_bundle: Path | None) -> dict[str, Any]:
+    """The top-level ``secrets`` the builds of ``compose`` read the host CA from, if any build does."""
+    if ca_bundle is None or not any("build" in s for s in compose["services"].values()):
+        return {}
+    return {CA_BUILD_ID: {"file": str(ca_bundle)}}

@@ -8,7 +8,7 @@ from typing import Any
 from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
 from wtdock.plan.compose import display_host, escape_dollars, fill, labels, workspace_endpoint
-from wtdock.plan.dependencies import dependency_volumes
+from wtdock.plan.dependencies import ca_secrets, dependency_volumes
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import Checkout, HostUser, ProjectPlan, SharedAllocations
 from wtdock.plan.wiring import Wiring, infra_names
@@ -92,6 +92,8 @@ def plan_shared(
     }
     if volumes:
         compose["volumes"] = volumes
+    if secrets := ca_secrets(compose, ws.ca_bundle):
+        compose["secrets"] = secrets
     return ProjectPlan(
         project=ws.shared_project,
         compose=with_config_hashes(escape_dollars(compose)),

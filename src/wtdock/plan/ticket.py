@@ -8,7 +8,7 @@ from typing import Any
 from wtdock.plan.addresses import hosts_entries
 from wtdock.plan.app import app_service
 from wtdock.plan.compose import escape_dollars, holdings, labels, workspace_endpoint
-from wtdock.plan.dependencies import dependency_volumes
+from wtdock.plan.dependencies import ca_secrets, dependency_volumes
 from wtdock.plan.fingerprint import with_config_hashes
 from wtdock.plan.model import HostUser, ProjectPlan, SharedAllocations, TicketAllocations
 from wtdock.plan.wiring import Wiring, network_alias
@@ -73,6 +73,8 @@ def plan_ticket(
     }
     if volumes:
         compose["volumes"] = volumes
+    if secrets := ca_secrets(compose, ws.ca_bundle):
+        compose["secrets"] = secrets
     return ProjectPlan(
         project=project,
         compose=with_config_hashes(escape_dollars(compose)),
