@@ -33,6 +33,7 @@ while [ "$#" -gt 0 ]; do
   chown "$owner" "$target"
 done
 """
+QUIET_ENV = {"npm_config_update_notifier": "false", "NO_UPDATE_NOTIFIER": "1"}
 _CERTIFICATE_TROUBLE = re.compile(
     r"SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|unable to get local issuer certificate|"
     r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|self[- ]signed certificate|"
@@ -236,7 +237,8 @@ def _run(ctx: Context, target: Target, name: str, command: list[str] | str, step
     argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
     shown = command if isinstance(command, str) else " ".join(command)
     ctx.say(f"{name}: {step}: {shown}")
-    environment = dict(CACHE_ENV) if cache else {}
+    # A notice per run that a newer npm exists is noise under wtdock's progress lines.
+    environment = {**QUIET_ENV, **(CACHE_ENV if cache else {})}
     mounts = [f"{cache}:{CACHE_MOUNT}"] if cache else []
     outcome = engine.compose_run(
         target.project, target.file, name, argv, environment=environment, volumes=mounts,
