@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,9 +97,20 @@ def prepare(
             volumes = {n: dependency_volumes(config, target.owner, n) for n in made}
             engine.remove_volumes([volumes[n][f] for n, folders in made.items() for f in folders])
             raise
-    return [
-        _prepare_one(ctx, target, name, made[name], force_setup=force_setup, migrate=migrate) for name in chosen
-    ]
+    if len(chosen) < 2:
+        return [_prepare_one(ctx, target, n, made[n], force_setup=force_setup, migrate=migrate) for n in chosen]
+    # Services prepare side by side (each in its own containers, on its own volumes): a front-end's
+    # install and an API's install and migrations overlap instead of adding up.
+    with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="wtdock-prepare") as pool:
+        futures = [
+            pool.submit(_prepare_one, ctx, target, n, made[n], force_setup=force_setup, migrate=migrate)
+            for n in chosen
+        ]
+        wait(futures)
+    for future in futures:
+        if (error := future.exception()) is not None:
+            raise error  # the first service (in config order) that failed
+    return [future.result() for future in futures]
 
 
 def _volumes(ctx: Context, target: Target, name: str) -> list[str]:
