@@ -133,8 +133,12 @@ def test_two_tickets_of_the_example_each_on_its_own_database(people: list[Person
     person = make_person("e2e", 32400)
     people.append(person)
     first = person.json("up", "feat-01")
-    second = person.json("up", "feat-02", "--from", "front=feat/ui", "--from", "api=feat/endpoint")
+    made = person.wtdock("up", "feat-02", "--from", "front=feat/ui", "--from", "api=feat/endpoint", "--json")
+    second = json.loads(made.stdout)
     assert first["action"] == "started" and second["action"] == "started"
+    # npm found nothing to fetch or add: each install was a no-op on the copied volume.
+    installs = [line for line in made.stderr.splitlines() if " | up to date" in line or " | added " in line]
+    assert len(installs) == 2 and all(" | up to date" in line for line in installs), made.stderr
     setup = {p["service"]: p for p in second["prepared"]}
     # The shared API installed first; feat-02's API has the same lockfile, so its volume was copied
     # and its `npm install` found nothing to do.
