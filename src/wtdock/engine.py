@@ -714,6 +714,19 @@ def volumes(*labels: str) -> list[str]:
         return sorted(str(v.name) for v in _api().volumes.list(filters={"label": list(labels)}))
 
 
+@dataclass(frozen=True)
+class VolumeInfo:
+    name: str
+    labels: Mapping[str, str]
+
+
+def volume_labels(*labels: str) -> list[VolumeInfo]:
+    """Every volume with all ``labels``, with its labels: one call."""
+    with _engine_errors("list volumes"):
+        found = _api().volumes.list(filters={"label": list(labels)})
+    return sorted((VolumeInfo(str(v.name), dict(v.attrs.get("Labels") or {})) for v in found), key=lambda v: v.name)
+
+
 def remove_volumes(names: Sequence[str]) -> list[str]:
     """Remove these volumes; one already gone is no error. The names removed."""
     import docker

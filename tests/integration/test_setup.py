@@ -179,3 +179,16 @@ def test_an_image_build_reads_the_host_ca_as_a_secret(make_workspace: Callable[.
     git(ws.root / "api", "add", "Dockerfile")
     git(ws.root / "api", "commit", "-qm", "a Dockerfile that needs the CA")
     ws.cli("up", "t1", "--from", "api=main")
+
+
+def test_gc_removes_dependency_volumes_of_tickets_that_are_gone(ws: Sandbox, engine: docker.DockerClient) -> None:
+    ws.cli("up", "t1", "--from", "api=main")
+    # What a `down` killed between removing the registry entry and the volumes would leave.
+    labels = {"dev.wtdock.workspace": ws.name, "dev.wtdock.role": "ticket", "dev.wtdock.ticket": "gone",
+              "dev.wtdock.service": "api", "dev.wtdock.dependency": "node_modules"}
+    engine.volumes.create(name=f"{ws.name}-gone-api-node_modules", labels=labels)
+    found = {f["what"]: f for f in ws.json("gc", "--yes")["found"] if f["kind"] == "dependency volume"}
+    assert [f["outcome"] for f in found.values()] == ["removed"], found
+    names = {v.name for v in engine.volumes.list(filters={"label": f"dev.wtdock.workspace={ws.name}"})}
+    assert f"{ws.name}-gone-api-node_modules" not in names
+    assert f"{ws.name}-t1-api-node_modules" in names  # a living ticket's stays

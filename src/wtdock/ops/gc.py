@@ -16,7 +16,7 @@ from wtdock.ops import network
 from wtdock.ops.context import Context
 from wtdock.ops.repair import evidence
 from wtdock.ops.worktree_steps import lock_reason, locked_by_wtdock
-from wtdock.plan.model import LABEL_ROLE, LABEL_ROOT, LABEL_TICKET, LABEL_WORKSPACE
+from wtdock.plan.model import LABEL_DEPENDENCY, LABEL_ROLE, LABEL_ROOT, LABEL_TICKET, LABEL_WORKSPACE
 
 
 @dataclass
@@ -74,6 +74,7 @@ def _find(ctx: Context, *, apply: bool) -> list[Orphan]:
     elsewhere = found is not None and _owned_elsewhere(ctx, found)
     living = _unregistered(ctx)
     orphans = [*living.values(), *([] if elsewhere else _orphan_containers(ctx, set(living)))]
+    orphans += [] if elsewhere else _orphan_volumes(ctx, set(living))
     orphans += [*_lost_tickets(ctx), *_stale_metadata(ctx)]
     with contextlib.suppress(NotFoundError):
         orphans += _unowned_worktrees(ctx, set(living))
@@ -124,6 +125,27 @@ def _orphan_containers(ctx: Context, living: set[str]) -> list[Orphan]:
                _remover(project))
         for project, names in sorted(projects.items())
     ]
+
+
+def _orphan_volumes(ctx: Context, living: set[str]) -> list[Orphan]:
+    """Dependency volumes of tickets that are gone (a `down` killed between its steps): rebuilt by
+    any setup, never anyone's work."""
+    ws = ctx.ws
+    known = {t.name for t in ctx.registry.read().tickets.values()} | living
+    orphans = []
+    for volume in engine.volume_labels(f"{LABEL_WORKSPACE}={ws.name}", f"{LABEL_ROLE}=ticket", LABEL_DEPENDENCY):
+        ticket = volume.labels.get(LABEL_TICKET)
+        if ticket not in known:
+            orphans.append(Orphan("dependency volume", f"{volume.name} (ticket {ticket} is gone)",
+                                  _volume_remover(volume.name)))
+    return orphans
+
+
+def _volume_remover(name: str) -> Callable[[], None]:
+    def remove() -> None:
+        engine.remove_volumes([name])
+
+    return remove
 
 
 def _remover(project: str) -> Callable[[], None]:
