@@ -381,21 +381,10 @@ BUILD_TAIL = 15
 def compose_build(project: str, file: Path, service: str, say: Callable[[str], None]) -> None:
     """``compose build SERVICE`` (BuildKit's plain progress), every output line handed to ``say`` as
     it comes; a failure names the service and keeps the output's last lines (the failing step)."""
-    argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent),
-            "--progress", "plain", "build", service]
-    tail: collections.deque[str] = collections.deque(maxlen=BUILD_TAIL)
-    try:
-        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              errors="replace") as proc:
-            assert proc.stdout is not None  # noqa: S101 - asked for with PIPE
-            for raw in proc.stdout:
-                if line := raw.rstrip():
-                    tail.append(line)
-                    say(line)
-    except FileNotFoundError as err:
-        raise _no_docker_binary(err) from err
-    if proc.returncode != 0:
-        lines = list(tail)
+    argv = [*_compose_argv(project, file), "--progress", "plain", "build", service]
+    outcome = _streamed(argv, say, BUILD_TAIL)
+    if outcome.code != 0:
+        lines = list(outcome.tail)
         raise BuildFailedError(
             f"{project}: the image of {service} did not build: {_failing_step(lines)}",
             service=service,
@@ -403,7 +392,7 @@ def compose_build(project: str, file: Path, service: str, say: Callable[[str], N
             details=[f"{service}: last {len(lines)} line(s) of the build:", *(f"  | {line}" for line in lines)],
             hint=f"fix its Dockerfile or context, then `wtdock up` again (services.{service}.build)",
             command=argv,
-            returncode=proc.returncode,
+            returncode=outcome.code,
             stdout="\n".join(lines),
         )
 
@@ -583,7 +572,7 @@ def remove_project_volumes(project: str) -> list[str]:
 
 def compose_attached(project: str, file: Path, args: Sequence[str]) -> int:
     """Run ``docker compose ... ARGS`` on this terminal (logs -f, exec) and return its exit code."""
-    argv = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent), *args]
+    argv = [*_compose_argv(project, file), *args]
     return _docker_cli(argv, terminal=True).returncode
 
 
@@ -666,8 +655,7 @@ def compose_run(
     """``compose run --rm --no-deps -T SERVICE ARGV``: the service's image, mounts, environment,
     network and user, for a one-off command (setup, migrations). Its output streams to
     ``on_line`` as it comes; every value goes as its own argument, never through a shell."""
-    command = ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent),
-               "run", "--rm", "--no-deps", "-T", "--quiet-pull"]
+    command = [*_compose_argv(project, file), "run", "--rm", "--no-deps", "-T", "--quiet-pull"]
     if user is not None:
         command += ["--user", user]
     if entrypoint is not None:
@@ -676,19 +664,26 @@ def compose_run(
         command += ["-e", f"{key}={value}"]
     for volume in volumes:
         command += ["-v", volume]
-    command += [service, *argv]
+    return _streamed([*command, service, *argv], on_line, tail)
+
+
+def _compose_argv(project: str, file: Path) -> list[str]:
+    """The docker CLI's Compose with an explicit project, file and folder (no COMPOSE_* hijack)."""
+    return ["docker", "compose", "-p", project, "-f", str(file), "--project-directory", str(file.parent)]
+
+
+def _streamed(argv: list[str], on_line: Callable[[str], None], tail: int) -> RunOutcome:
+    """Run ``argv`` (a list, never a shell string) with stdout and stderr together, each non-empty
+    line handed to ``on_line`` as it comes; its exit code and last ``tail`` lines."""
     last: collections.deque[str] = collections.deque(maxlen=tail)
     try:
-        child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except FileNotFoundError as err:
         raise _no_docker_binary(err) from err
     assert child.stdout is not None  # noqa: S101 - asked for above
     with child:
         for raw in child.stdout:
-            line = raw.decode(errors="replace").rstrip()
-            if line:
+            if line := raw.decode(errors="replace").rstrip():
                 last.append(line)
                 on_line(line)
     return RunOutcome(child.returncode, tuple(last))
@@ -710,8 +705,7 @@ def ensure_volume(name: str, labels: Mapping[str, str]) -> bool:
 
 def volumes(*labels: str) -> list[str]:
     """The names of every volume with all ``labels``: one call."""
-    with _engine_errors("list volumes"):
-        return sorted(str(v.name) for v in _api().volumes.list(filters={"label": list(labels)}))
+    return [v.name for v in volume_labels(*labels)]
 
 
 @dataclass(frozen=True)
