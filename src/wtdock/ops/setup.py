@@ -35,7 +35,8 @@ def setup(ctx: Context, name: str, service: str | None = None, *, force: bool = 
             )
         with ctx.using_shared():
             shared_up(ctx)
-            prepared, _ = prepare_ticket(ctx, record, [service] if service else own, force_setup=force, migrate=False)
+            chosen = [service] if service else own
+            prepared, _, _ = prepare_ticket(ctx, record, chosen, force_setup=force, migrate=False)
         project = ctx.ws.ticket_project(record.slug)
         running = {c.service for c in engine.containers(f"{engine.LABEL_PROJECT}={project}") if c.state == "running"}
         restart = [p.service for p in prepared if p.setup == "ran" and p.service in running]

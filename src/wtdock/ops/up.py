@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,11 +89,12 @@ def up(
                 record = _make_worktrees(ctx, record, steps, undo)
                 databases.ensure_ticket_database(ctx, record, undo)
                 try:
-                    prepared, rebuilt = prepare_ticket(ctx, record, build=build)
+                    prepared, rebuilt, images = prepare_ticket(ctx, record, build=build)
                 except SetupError:
                     undo.clear()  # what is made stays: the next `up` resumes at the failed step
                     raise
-                action, reason = _start(ctx, record, created=existing is None, undo=undo, rebuilt=rebuilt)
+                action, reason = _start(ctx, record, created=existing is None, undo=undo, rebuilt=rebuilt,
+                                        images=images)
             except BaseException:
                 undo.run()
                 raise
@@ -284,13 +285,16 @@ def _remover(step: Step, reason: str) -> Callable[[], None]:
     return lambda: gitops.remove_worktree(step.repo_path, step.path, force=False, reason=reason)
 
 
-def render(ctx: Context, record: TicketRecord) -> tuple[ProjectPlan, str]:
-    """The ticket's complete compose file as text, from the registry and the config."""
+def render(ctx: Context, record: TicketRecord, images: Mapping[str, str] | None = None) -> tuple[ProjectPlan, str]:
+    """The ticket's complete compose file as text, from the registry and the config. ``images``:
+    the built services' tags when the caller hashed their build inputs already in this `up`."""
     ws = ctx.ws
     state = ctx.registry.read()
     shared = SharedAllocations(dict(state.shared.ports), postgres_password(ctx), dict(state.shared.addresses))
     ticket = allocations(record)
-    images = builds.image_tags(ws, ticket.checkouts, dedicated_services(ws.config, set(record.repos), record.choices))
+    if images is None:
+        own = dedicated_services(ws.config, set(record.repos), record.choices)
+        images = builds.image_tags(ws, ticket.checkouts, own)
     plan = plan_ticket(ws, ctx.templates, shared, ticket, ctx.user, images=images)
     return plan, yamlio.dump(plan.compose, header(ws, record.name, record.slug))
 
@@ -302,10 +306,11 @@ def compose_file(ws: Workspace, slug: str) -> Path:
 def prepare_ticket(
     ctx: Context, record: TicketRecord, services: Sequence[str] | None = None, *, force_setup: bool = False,
     migrate: bool = True, build: bool = False,
-) -> tuple[list[Prepared], tuple[str, ...]]:
+) -> tuple[list[Prepared], tuple[str, ...], dict[str, str]]:
     """The images (built where their inputs changed, or all with ``build``), then the dependency
     volumes, setup and migrations of the ticket's own services, from a compose file written for the
-    purpose (without fixed addresses: see ``one_off``). Also the services whose image was rebuilt."""
+    purpose (without fixed addresses: see ``one_off``). Also the services whose image was rebuilt,
+    and the built services' tags (hashed once per `up`: `_start` renders with them)."""
     ws = ctx.ws
     own = [s for s in dedicated_services(ws.config, set(record.repos), record.choices)
            if services is None or s in services]
@@ -317,16 +322,18 @@ def prepare_ticket(
     write_atomic(file, yamlio.dump(run_model, header(ws, record.name, record.slug)))
     mine = {s: v for s, v in run_model["services"].items() if s in own}
     rebuilt = builds.ensure_images(ctx, project, file, mine, force=build)
+    tags = {s: str(v["image"]) for s, v in run_model["services"].items() if "build" in v}
     if not any(needs_preparing(ws.config, s) for s in own):
-        return [], rebuilt
+        return [], rebuilt, tags
     checkouts = {s: Path(record.repos[ws.config.services[s].repo].path) for s in own}
     images = {s: str(v.get("image", "")) for s, v in mine.items()}
     target = Target(record.slug, record.name, project, file, checkouts, images)
-    return prepare(ctx, target, own, force_setup=force_setup, migrate=migrate), rebuilt
+    return prepare(ctx, target, own, force_setup=force_setup, migrate=migrate), rebuilt, tags
 
 
 def _start(
-    ctx: Context, record: TicketRecord, *, created: bool, undo: Undo, rebuilt: tuple[str, ...] = ()
+    ctx: Context, record: TicketRecord, *, created: bool, undo: Undo, rebuilt: tuple[str, ...] = (),
+    images: Mapping[str, str] | None = None,
 ) -> tuple[str, StartReason | None]:
     """Write the compose file and bring the project up (``rebuilt``: services whose image
     `prepare_ticket` rebuilt under the same tag); on a port the engine says is taken, pick another
@@ -336,7 +343,7 @@ def _start(
     avoid: set[int] = set()
     first: StartReason | None = None  # a retry finds the containers the first try made: not news
     for _ in range(MAX_PORT_RETRIES):
-        plan, text = render(ctx, record)
+        plan, text = render(ctx, record, images)
         services = plan.compose["services"]
         file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(file, text)
