@@ -13,6 +13,7 @@ from wtdock.ops.views import TicketView, ticket_view, workspace_containers
 from wtdock.plan.compose import display_host
 from wtdock.plan.connections import SHARED_PREFIX, DataSpace, connection_env, host_addresses
 from wtdock.registry import TicketRecord
+from wtdock.testing.info import TicketInfo
 
 
 def ps(ctx: Context) -> list[TicketView]:
@@ -80,3 +81,19 @@ def host_env(ctx: Context, ticket: TicketView) -> dict[str, str]:
     at = host_addresses(ws.config, host, state.shared.ports)
     env |= connection_env(ws.config, ("postgres", "redis", "events"), space, postgres_password(ctx), at)
     return env
+
+
+def ticket_info(ctx: Context, ticket: TicketView) -> TicketInfo:
+    """A ticket as the pytest plugin hands it to tests."""
+    return TicketInfo(
+        name=ticket.name,
+        workspace=ctx.ws.name,
+        project=ticket.project,
+        network=ctx.ws.network,
+        urls={s.service: s.url for s in ticket.services if s.url},
+        internal_urls={s.service: s.internal_url for s in ticket.services if s.internal_url},
+        env=host_env(ctx, ticket),
+        database=ticket.database,
+        redis_db=ticket.redis_db,
+        events_prefix=ticket.events_prefix,
+    )

@@ -18,6 +18,7 @@ LABEL_DATABASE = "dev.wtdock.database"
 LABEL_WORKTREE = "dev.wtdock.worktree"
 LABEL_DEPENDENCY = "dev.wtdock.dependency"  # on a dependency volume: the folder it holds
 LABEL_ROOT = "dev.wtdock.root"  # on the network: which folder's workspace owns the name
+LABEL_TEST_SESSION = "dev.wtdock.test-session"  # on a test stack, database or container: ops/test_sessions.py
 
 
 @dataclass(frozen=True)
