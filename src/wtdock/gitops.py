@@ -187,12 +187,17 @@ def check_branch_name(repo: Path, branch: str) -> None:
         raise UserError(f"invalid branch name {branch!r}", hint="see `git check-ref-format --help`") from err
 
 
-def add_worktree(repo: Path, path: Path, branch: str, *, start_point: str | None, reason: str) -> None:
+def add_worktree(repo: Path, path: Path, branch: str | None, *, start_point: str | None, reason: str) -> None:
     """Create a locked worktree at ``path``: a new ``branch`` off ``start_point``, or, with no
-    start point, a checkout of the existing ``branch``. Locked at creation, so no prune (not even
-    one run inside a container) can drop its metadata."""
+    start point, a checkout of the existing ``branch``, or with no branch a detached HEAD at
+    ``start_point``. Locked at creation, so no prune (not even one run inside a container) can drop
+    its metadata."""
     args = ["worktree", "add", "--lock", "--reason", reason]
-    if start_point is not None:
+    if branch is None:
+        if start_point is None:
+            raise ValueError("bug: a detached worktree needs a start point")
+        args += ["--detach", "--", str(path), start_point]
+    elif start_point is not None:
         args += ["-b", branch, "--", str(path), start_point]
     else:
         args += ["--", str(path), branch]

@@ -43,6 +43,19 @@ class RepoRecord(Record):
     # Whether wtdock wrote the workspace note in the worktree's git dir (an adopted worktree may
     # carry another workspace's, which is never touched).
     marked: bool = True
+    # A test stack's: the checkout of the ticket the tests run in (or a primary checkout), mounted
+    # as it is on disk. Never wtdock's: not marked, not locked, never removed.
+    borrowed: bool = False
+
+
+class TestRecord(Record):
+    """What makes a ticket a throwaway test stack (ops/test_stacks.py)."""
+
+    __test__ = False
+
+    session: str  # TestSession.tag: gc removes the stack once that process is gone
+    parent: str | None = None  # the ticket whose worktrees it borrows
+    kept: bool = False  # `--wtdock-keep`: left on purpose, for a person to look at; gc leaves it
 
 
 class TicketRecord(Record):
@@ -62,6 +75,7 @@ class TicketRecord(Record):
     setup: dict[str, str] = {}
     # `up --own/--shared`, by service: kept, so a later plain `up` runs the same services.
     choices: dict[str, Literal["own", "shared"]] = {}
+    test: TestRecord | None = None
 
 
 class DatabaseRecord(Record):

@@ -1,4 +1,4 @@
-"""Ticket commands: up, ps, stop, down, url, env, logs, exec, render, gc."""
+"""Ticket commands: up, ps, stop, down, url, env, logs, exec, render, gc, test."""
 
 from __future__ import annotations
 
@@ -228,3 +228,47 @@ def register(app: typer.Typer) -> None:
     app.command("exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(exec_)
     app.command()(render)
     app.command()(gc)
+    app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(test)
+
+
+Isolated = Annotated[bool, typer.Option("--isolated", help="Run against a throwaway stack, removed after.")]
+InService = Annotated[str | None, typer.Option("--in", help="Run CMD in this service's container.", metavar="SERVICE")]
+
+
+def test(
+    ctx: typer.Context,
+    args: Annotated[list[str], typer.Argument(help="[TICKET] -- CMD...", metavar="[TICKET] -- CMD...")],
+    isolated: Isolated = False,
+    in_: InService = None,
+) -> None:
+    """Run a test command with a ticket's settings (DATABASE_URL, API_URL, ...) and exit with its
+    code: wtdock test feat-02 -- npx vitest run; wtdock test --isolated -- pytest"""
+    from pathlib import Path
+
+    from wtdock.ops.test_run import run_tests
+
+    ticket, argv, isolated, service = _test_arguments(args, isolated, in_)
+    raise typer.Exit(run_tests(context(ctx), ticket, argv, cwd=Path.cwd(), isolated=isolated, service=service))
+
+
+def _test_arguments(
+    args: list[str], isolated: bool, service: str | None
+) -> tuple[str | None, list[str], bool, str | None]:
+    """``[TICKET] [--isolated] [--in SERVICE] -- CMD...``. Interspersed arguments are off (CMD keeps
+    its own options), so options after TICKET arrive here, with the ``--``."""
+    at = args.index("--") if "--" in args else 0
+    before, argv = args[:at], args[at + 1 :] if "--" in args else args
+    ticket = None
+    words = iter(before)
+    for word in words:
+        if word == "--isolated":
+            isolated = True
+        elif word == "--in" or word.startswith("--in="):
+            service = word.partition("=")[2] or next(words, None)
+            if not service:
+                raise typer.BadParameter("--in needs a SERVICE")
+        elif word.startswith("-") or ticket is not None:
+            raise typer.BadParameter(f"expected [TICKET] [--isolated] [--in SERVICE] -- CMD..., got {word!r}")
+        else:
+            ticket = word
+    return ticket, argv, isolated, service

@@ -56,12 +56,15 @@ def stop(ctx: Context, name: str) -> StopResult:
     return StopResult(record.name, project)
 
 
-def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_data: bool) -> DownResult:
+def down(
+    ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_data: bool, dump: bool = True
+) -> DownResult:
     """Remove a ticket: containers, then (unless kept) the worktrees wtdock made, then its registry
     entry. Refuses, listing them, when a worktree holds uncommitted changes, untracked files or
     commits no other branch or remote has, unless ``force``. Branches are always kept; before a
     worktree goes, its commits on no ref, its uncommitted work (``force``) and its ignored files
-    are kept in rescues (`wtdock rescue`)."""
+    are kept in rescues (`wtdock rescue`). ``dump``: with ``drop_data``, dump the database first
+    (a test stack's throwaway data is dropped without)."""
     record = find_record(ctx, name)
     result = DownResult(record.name)
     with ctx.lock(f"ticket-{record.slug}"):
@@ -80,19 +83,24 @@ def down(ctx: Context, name: str, *, keep_worktrees: bool, force: bool, drop_dat
         # out after the containers and worktrees are gone.
         drop = databases.prepare_drop(ctx, record) if drop_data else None
         try:
-            _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop, keep=bool(risks))
+            _take_down(ctx, record, result, keep_worktrees=keep_worktrees, force=force, drop=drop, keep=bool(risks),
+                       dump=dump)
         except WtdockError as err:
             _note_done(err, result)
             raise
+        if record.test is not None:
+            # Its name is never used again. (A kept ticket's lock stays: a waiting `up` of the same
+            # name holds the old file while a new one would let a third command in.)
+            (ctx.ws.lock_dir / f"ticket-{record.slug}.lock").unlink(missing_ok=True)
     return result
 
 
 def _take_down(
     ctx: Context, record: TicketRecord, result: DownResult, *, keep_worktrees: bool, force: bool,
-    drop: databases.Drop | None, keep: bool,
+    drop: databases.Drop | None, keep: bool, dump: bool,
 ) -> None:
     # The dump first: if it fails, nothing is removed.
-    dump = databases.dump(ctx, drop) if drop is not None else None
+    dumped = databases.dump(ctx, drop) if drop is not None and dump else None
     project = ctx.ws.ticket_project(record.slug)
     if keep:
         # Before any worktree goes; if keeping fails, nothing is removed.
@@ -108,7 +116,8 @@ def _take_down(
     _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
     if drop is not None:
         databases.forget(ctx, drop)
-        result.removed.append(Done("database", drop.database, f"database {drop.database} (dump: {dump})"))
+        how = f" (dump: {dumped})" if dumped else ""
+        result.removed.append(Done("database", drop.database, f"database {drop.database}{how}"))
     elif record.database in ctx.registry.read().databases:
         text = f"database {record.database} (`wtdock db list`; --drop-data removes it)"
         result.kept.append(Done("database", record.database, text))
@@ -190,6 +199,7 @@ def _tidy_folders(ctx: Context, record: TicketRecord) -> None:
     """Remove the ticket's now-empty folders; never anything that still holds a file."""
     ticket_dir = ctx.ws.ticket_dir(record.slug)
     (ticket_dir / "compose.yaml").unlink(missing_ok=True)
+    (ticket_dir / "compose.run.yaml").unlink(missing_ok=True)
     for folder in (ticket_dir, ctx.ws.worktrees_dir / record.slug):
         with contextlib.suppress(OSError):
             folder.rmdir()

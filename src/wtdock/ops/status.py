@@ -54,6 +54,9 @@ def urls(ctx: Context, name: str, service: str | None = None) -> Urls:
 def ticket_here(ctx: Context, cwd: Path) -> TicketRecord:
     here = cwd.resolve()
     for record in ctx.registry.read().tickets.values():
+        # A test stack mounts the same checkouts, but the folder is the ticket's, not the stack's.
+        if record.test is not None:
+            continue
         for rec in record.repos.values():
             if here.is_relative_to(Path(rec.path).resolve()):
                 return record

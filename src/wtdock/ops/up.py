@@ -38,7 +38,7 @@ from wtdock.plan.dependencies import one_off
 from wtdock.plan.model import LABEL_PORTS, LABEL_REDIS_DB, LABEL_TICKET, ProjectPlan, SharedAllocations
 from wtdock.plan.ticket import header, plan_ticket
 from wtdock.plan.wiring import dedicated_services, needs_data_space, network_alias
-from wtdock.registry import RepoRecord, State, TicketRecord, now
+from wtdock.registry import RepoRecord, State, TestRecord, TicketRecord, now
 from wtdock.workspace import Workspace
 
 MAX_PORT_RETRIES = 10
@@ -58,11 +58,12 @@ class UpResult:
 
 def up(
     ctx: Context, name: str, requests: Sequence[RepoRequest] = (), asked: Sequence[ServiceChoice] = (),
-    *, build: bool = False,
+    *, build: bool = False, test: TestRecord | None = None,
 ) -> UpResult:
     """Create or resume a ticket. Idempotent: an existing ticket keeps its worktrees and ports and
     only what is stopped or changed is (re)started. ``asked``: `--own/--shared` (kept with the
-    ticket); ``build``: build its images even when their inputs did not change."""
+    ticket); ``build``: build its images even when their inputs did not change; ``test``: a new
+    ticket is a throwaway test stack (ops/test_stacks.py)."""
     ws = ctx.ws
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
@@ -83,7 +84,7 @@ def up(
             shared_up(ctx)
             undo = Undo(ctx.say)
             try:
-                record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices)
+                record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices, test=test)
                 if existing is None or existing.redis_db != record.redis_db:
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
@@ -107,7 +108,7 @@ def up(
 
 def _reserve(
     ctx: Context, name: str, slug: str, steps: list[Step], choices: dict[str, Choice], *, undo: Undo,
-    notices: list[str],
+    notices: list[str], test: TestRecord | None = None,
 ) -> TicketRecord:
     """Create the registry entry (if new) and give the ticket its ports and data spaces."""
     # Read before the lock: what other tickets' containers hold changes only under their own `up`,
@@ -117,7 +118,7 @@ def _reserve(
         record = state.tickets.get(slug)
         before = record.model_copy(deep=True) if record is not None else None
         if record is None:
-            record = TicketRecord(name=name, slug=slug, created_at=now())
+            record = TicketRecord(name=name, slug=slug, created_at=now(), test=test)
             state.tickets[slug] = record
         record.choices = choices
         branched = set(record.repos) | {s.repo for s in steps}
@@ -237,14 +238,13 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             # git takes its own locks, but two `worktree add`s in one repo can still trip on them.
             with locked(ws.lock_dir / f"git-{step.repo}.lock"):
                 _make_ticket_folder(step.path.parent, undo)
-                assert step.branch is not None  # noqa: S101 - only adopted worktrees may be detached
                 gitops.add_worktree(step.repo_path, step.path, step.branch, start_point=step.start_point, reason=reason)
-            if step.start_point is not None:
+            if step.start_point is not None and step.branch is not None:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
             if copied := copy_included(step.repo_path, step.path, ws.config.repos[step.repo].include):
                 ctx.say(f"{record.name}: copied from {step.repo_path} (git ignores them): {', '.join(copied)}")
-        marked = gitops.mark_worktree(step.path, ws.config_file, keep_existing=step.adopt)
+        marked = not step.borrowed and gitops.mark_worktree(step.path, ws.config_file, keep_existing=step.adopt)
         if marked and step.adopt:
             # An adopted worktree is the user's: a failed `up` takes back the one note it wrote there.
             undo.push(f"wtdock's note in {step.path}", _unmarker(step.path, ws.config_file))
@@ -259,8 +259,10 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 # Unknown for a taken-over worktree: then every commit of its branch counts as its work.
                 start_commit=None if step.resumed else gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
-                created_branch=step.start_point is not None or (step.resumed and step.branch == own_branch),
+                created_branch=step.branch is not None
+                and (step.start_point is not None or (step.resumed and step.branch == own_branch)),
                 marked=marked,
+                borrowed=step.borrowed,
             )
     return ctx.registry.read().tickets[record.slug]
 

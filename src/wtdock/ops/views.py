@@ -65,6 +65,7 @@ def allocations(record: TicketRecord) -> TicketAllocations:
         database=record.database,
         addresses=dict(record.addresses),
         choices=dict(record.choices),
+        test_session=record.test.session if record.test else None,
     )
 
 

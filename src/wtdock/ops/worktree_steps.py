@@ -16,13 +16,16 @@ from wtdock.plan.wiring import required_repos
 from wtdock.registry import RepoRecord, TicketRecord
 from wtdock.workspace import Workspace
 
-Mode = Literal["from", "checkout", "worktree"]
-MODES: tuple[Mode, ...] = ("from", "checkout", "worktree")
+Mode = Literal["from", "checkout", "worktree", "borrow", "detach"]
+MODES: tuple[Mode, ...] = ("from", "checkout", "worktree")  # the CLI's; the others are test stacks'
+
 
 
 @dataclass(frozen=True)
 class RepoRequest:
-    """``--from REPO=REF``, ``--checkout REPO=BRANCH`` or ``--worktree REPO=PATH``."""
+    """``--from REPO=REF``, ``--checkout REPO=BRANCH`` or ``--worktree REPO=PATH``; for a test
+    stack, ``borrow`` (REPO=PATH of a checkout, used as it is) or ``detach`` (REPO=REF, a detached
+    worktree of its own)."""
 
     repo: str
     mode: Mode
@@ -41,6 +44,7 @@ class Step:
     start_point: str | None  # set: a new branch off it; None: an existing branch or worktree
     adopt: bool = False
     resumed: bool = False  # made by an `up` of this ticket that was killed before it recorded it
+    borrowed: bool = False  # a test stack's view of a checkout: never marked, locked or removed
 
 
 def lock_reason(ws: Workspace, ticket: str) -> str:
@@ -103,9 +107,8 @@ def check_steps(
     anything is made."""
     ws = ctx.ws
     have = existing.repos if existing else {}
-    for repo, asked in by_repo.items():
-        if repo in have:
-            _same_as_recorded(name, repo, asked, have[repo])
+    for repo in by_repo.keys() & have.keys():
+        _same_as_recorded(name, repo, by_repo[repo], have[repo])
     branched = set(have) | set(by_repo)
     steps = []
     for repo in required_repos(ws.config, branched, choices):
@@ -116,7 +119,9 @@ def check_steps(
         path = ws.worktree_path(slug, repo)
         req = by_repo.get(repo)
         branch = ticket_branch(ws, name)
-        if (req is None or req.mode != "worktree") and (left := _left_by_killed_up(ws, name, repo_path, path)):
+        if req is not None and req.mode in ("borrow", "detach"):
+            steps.append(_test_step(Step(repo, repo_path, git_dir, path, None, None), req))
+        elif (req is None or req.mode != "worktree") and (left := _left_by_killed_up(ws, name, repo_path, path)):
             wanted = req.value if req is not None and req.mode == "checkout" else branch
             taken = Step(repo, repo_path, git_dir, path, left.branch, None, resumed=True)
             steps.append(_take_over(name, taken, wanted))
@@ -189,6 +194,8 @@ def _same_as_recorded(name: str, repo: str, req: RepoRequest, rec: RepoRecord) -
         "from": rec.created_branch and rec.start_point == req.value,
         "checkout": not rec.created_branch and rec.branch == req.value,
         "worktree": Path(req.value).resolve() == Path(rec.path).resolve(),
+        "borrow": Path(req.value).resolve() == Path(rec.path).resolve(),
+        "detach": rec.branch is None and rec.start_point == req.value,
     }[req.mode]
     if not same:
         raise RefusedError(
@@ -241,6 +248,24 @@ def _adopt(ctx: Context, name: str, step: Step, value: str) -> Step:
     return Step(repo, step.repo_path, step.git_dir, path, match.branch, None, adopt=True)
 
 
+def _test_step(step: Step, req: RepoRequest) -> Step:
+    """A test stack's repo: a checkout it borrows as it is on disk, or a detached worktree at a ref."""
+    if req.mode == "detach":
+        if gitops.resolve_commit(step.repo_path, req.value) is None:
+            raise NotFoundError(f"{step.repo}={req.value}: no such branch, tag or commit in {step.repo_path}")
+        return Step(step.repo, step.repo_path, step.git_dir, step.path, None, req.value)
+    return _borrow(step, req.value)
+
+
+def _borrow(step: Step, value: str) -> Step:
+    """A checkout of the repo (its primary one or any worktree) that a test stack mounts as it is."""
+    path = Path(value).resolve()
+    match = next((w for w in gitops.worktrees(step.repo_path) if w.path.resolve() == path), None)
+    if match is None:
+        raise NotFoundError(f"{step.repo}: {value} is not a checkout of {step.repo_path}")
+    return Step(step.repo, step.repo_path, step.git_dir, path, match.branch, None, adopt=True, borrowed=True)
+
+
 def _owner(ctx: Context, worktree: gitops.Worktree) -> str | None:
     """The ticket a worktree belongs to: the one wtdock locked it for (in any workspace), or the one
     of this workspace that recorded it."""
@@ -249,6 +274,6 @@ def _owner(ctx: Context, worktree: gitops.Worktree) -> str | None:
         return ticket if workspace == ctx.ws.name else f"{ticket} of workspace {workspace}"
     real = worktree.path.resolve()
     for record in ctx.registry.read().tickets.values():
-        if any(Path(r.path).resolve() == real for r in record.repos.values()):
+        if record.test is None and any(Path(r.path).resolve() == real for r in record.repos.values()):
             return record.name
     return None

@@ -60,6 +60,7 @@ class TicketAllocations:
     database: str | None = None
     addresses: Mapping[str, str] = field(default_factory=dict)
     choices: Mapping[str, str] = field(default_factory=dict)  # `up --own/--shared`, by service
+    test_session: str | None = None  # a throwaway test stack's session (its containers' label)
 
 
 @dataclass(frozen=True)

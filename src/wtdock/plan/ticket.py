@@ -56,7 +56,8 @@ def plan_ticket(
             environment=environment[name],
             labels=labels(
                 config.name, "ticket", ticket=ticket.name, service=name, repo=checkout.repo,
-                branch=checkout.branch, worktree=str(checkout.path), url=wiring.endpoint(name).url, **holds,
+                branch=checkout.branch, worktree=str(checkout.path), url=wiring.endpoint(name).url,
+                test_session=ticket.test_session, **holds,
             ),
             networks={"shared": workspace_endpoint(network_alias(ticket.slug, name), ticket.addresses.get(name))},
             extra_hosts=hosts,
