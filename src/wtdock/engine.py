@@ -133,6 +133,23 @@ def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
     return [_info(c.attrs) for c in found]
 
 
+def remove_containers(*labels: str) -> list[str]:
+    """Force-remove every container (running or not) with all ``labels``, with its anonymous
+    volumes; the names removed. One already gone (another cleaner was first) is no error."""
+    if not labels:
+        # No filter would mean every container on the engine, other people's included.
+        raise ValueError("remove_containers needs at least one label")
+    import docker
+
+    removed = []
+    with _engine_errors("remove containers"):
+        for container in _api().containers.list(all=True, sparse=True, filters={"label": list(labels)}):
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True, v=True)
+                removed.append(_info(container.attrs).name)
+    return sorted(removed)
+
+
 def _info(attrs: dict[str, Any]) -> ContainerInfo:
     labels = attrs.get("Labels") or {}
     return ContainerInfo(

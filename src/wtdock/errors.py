@@ -64,6 +64,13 @@ class NotFoundError(UserError):
     kind = "not_found"
 
 
+class MissingExtraError(UserError):
+    """An optional part of wtdock was used without the extra that installs its library; the message
+    names the ``pip install`` that fixes it."""
+
+    kind = "missing_extra"
+
+
 class RefusedError(WtdockError):
     """wtdock refused to do something that would lose work or break running things."""
 
