@@ -81,6 +81,7 @@ def _find(ctx: Context, *, apply: bool) -> list[Orphan]:
     if found is not None and not elsewhere:
         orphans += _unused_network(ctx, found)
     orphans += _stale_locks(ctx, set(living))
+    orphans += _test_leftovers(ctx)
     if apply:
         for orphan in orphans:
             if orphan.fix is None:
@@ -280,3 +281,39 @@ def _lock_pruner(ctx: Context, files: list[Path]) -> Callable[[], None]:
                     file.unlink(missing_ok=True)
 
     return prune
+
+
+def _test_leftovers(ctx: Context) -> list[Orphan]:
+    """What test sessions whose process is gone (a killed pytest or `wtdock test`) left: stacks,
+    containers, databases. A live session's are never touched; a stack kept with --wtdock-keep stays."""
+    from wtdock.ops import test_databases
+    from wtdock.ops.test_stacks import orphan_stacks, stack_down
+    from wtdock.testing.containers import orphan_test_containers, remove_test_containers
+
+    found = [
+        Orphan("test stack", f"{r.name} (its test session {r.test.session if r.test else ''} is gone)",
+               _bound(stack_down, ctx, r.name))
+        for r in orphan_stacks(ctx)
+    ]
+    sessions = {}
+    for name, session in orphan_test_containers(ctx.ws.name):
+        sessions.setdefault(session, []).append(name)
+    found += [
+        Orphan("test containers", f"{', '.join(sorted(names))} (test session {session.tag} is gone)",
+               _bound(remove_test_containers, ctx.ws.name, session))
+        for session, names in sorted(sessions.items(), key=lambda item: item[0].tag)
+    ]
+    with contextlib.suppress(UnavailableError):  # no shared Postgres running: no databases to look at
+        found += [
+            Orphan("test database", f"{name} (test session {session.tag} is gone)",
+                   _bound(test_databases.drop_test_database, ctx, name))
+            for name, session in test_databases.orphan_test_databases(ctx)
+        ]
+    return found
+
+
+def _bound(fix: Callable[..., object], *args: object) -> Callable[[], None]:
+    def run() -> None:
+        fix(*args)
+
+    return run

@@ -1,0 +1,147 @@
+"""The pytest plugin as a user runs it: plain `pytest` in a ticket's worktree, a throwaway stack per
+session that leaves nothing behind (passing, failing, Ctrl-C, SIGTERM), and one clear line when
+there is no ticket, no workspace or no engine."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.helpers import Sandbox
+from tests.integration.stacks import leftovers, pytest_argv, run_pytest, user_env
+
+TICKET_TEST = '''
+import json
+import urllib.request
+
+import psycopg2
+
+
+def test_reaches_the_api_and_the_database(wtdock_ticket):
+    assert wtdock_ticket.name == "feat-02"
+    api = wtdock_ticket.url("api")
+    assert urllib.request.urlopen(api + "/").read().decode() == "api feat/endpoint\\n"
+    urllib.request.urlopen(api + "/db/put?key=plugin&value=reached")
+    with psycopg2.connect(wtdock_ticket.env["DATABASE_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT current_database(), value FROM kv WHERE key = 'plugin'")
+        assert cur.fetchone() == (wtdock_ticket.database, "reached")
+    assert wtdock_ticket.internal_url("api").startswith("http://feat-02-api:")
+'''
+
+STACK_TEST = '''
+import json
+import os
+import time
+import urllib.request
+from pathlib import Path
+
+
+def test_stack(wtdock_stack):
+    stack = wtdock_stack()
+    assert stack is wtdock_stack()
+    served = urllib.request.urlopen(stack.url("api") + "/").read().decode()
+    Path(os.environ["STACK_NOTE"]).write_text(json.dumps({"name": stack.name, "served": served}))
+    if os.environ.get("STACK_MODE") == "fail":
+        raise AssertionError("this test fails on purpose")
+    if os.environ.get("STACK_MODE") == "hang":
+        time.sleep(600)
+'''
+
+
+@pytest.fixture
+def ticket_ws(reference_workspace: Sandbox) -> Sandbox:
+    reference_workspace.cli("up", "feat-02", "--from", "api=feat/endpoint")
+    return reference_workspace
+
+
+def test_plain_pytest_in_a_worktree_reaches_its_tickets_api_and_database(ticket_ws: Sandbox) -> None:
+    api = ticket_ws.worktree("feat-02", "api")
+    (api / "test_ticket.py").write_text(TICKET_TEST)
+    result = run_pytest(ticket_ws, api, "test_ticket.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_outside_a_ticket_it_skips_with_the_reason_or_fails_when_required(ticket_ws: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "test_ticket.py").write_text(TICKET_TEST)
+    skipped = run_pytest(ticket_ws, tmp_path, "-rs", "test_ticket.py")
+    assert skipped.returncode == 0, skipped.stdout
+    assert "1 skipped" in skipped.stdout
+    assert "wtdock: not in a ticket: no wtdock.yaml" in skipped.stdout
+    required = run_pytest(ticket_ws, tmp_path, "--wtdock-required", "test_ticket.py")
+    assert required.returncode == 1
+    assert "wtdock: not in a ticket: no wtdock.yaml" in required.stdout
+    assert "Traceback" not in required.stdout and "wtdock/pytest_plugin.py" not in required.stdout
+
+
+def _stack_session(ws: Sandbox, tmp_path: Path, mode: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    api = ws.worktree("feat-02", "api")
+    (api / "test_stack.py").write_text(STACK_TEST)
+    note = tmp_path / f"{mode}.json"
+    result = run_pytest(ws, api, "test_stack.py", STACK_NOTE=str(note), STACK_MODE=mode)
+    return result, json.loads(note.read_text())
+
+
+@pytest.mark.parametrize("mode", ["pass", "fail"])
+def test_a_stack_runs_the_code_on_disk_and_leaves_nothing(ticket_ws: Sandbox, tmp_path: Path, mode: str) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    (api / "branch.txt").write_text("api on disk\n")
+    result, note = _stack_session(ws, tmp_path, mode)
+    assert result.returncode == (0 if mode == "pass" else 1), result.stdout + result.stderr
+    assert note["served"] == "api on disk\n"
+    assert leftovers(ws, note["name"]) == []
+    assert (api / "branch.txt").read_text() == "api on disk\n"
+    assert [t["name"] for t in ws.json("ps")] == ["feat-02"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_session_tears_its_stack_down(ticket_ws: Sandbox, tmp_path: Path, sig: signal.Signals) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    (api / "test_stack.py").write_text(STACK_TEST)
+    note = tmp_path / "hang.json"
+    proc = subprocess.Popen(pytest_argv("test_stack.py"), cwd=api, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, env=user_env(ws, STACK_NOTE=str(note), STACK_MODE="hang"))
+    deadline = time.monotonic() + 300
+    while not note.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert note.exists(), proc.communicate()[0] if proc.poll() is not None else "no stack after 300 s"
+    name = json.loads(note.read_text())["name"]
+    assert leftovers(ws, name) != []
+    proc.send_signal(sig)
+    output, _ = proc.communicate(timeout=300)
+    assert proc.returncode != 0
+    assert leftovers(ws, name) == [], output
+    assert "Traceback" not in output
+
+
+def test_keep_leaves_the_stack_and_says_how_to_remove_it(ticket_ws: Sandbox, tmp_path: Path) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    (api / "test_stack.py").write_text(STACK_TEST)
+    note = tmp_path / "keep.json"
+    result = run_pytest(ws, api, "--wtdock-keep", "test_stack.py", STACK_NOTE=str(note))
+    assert result.returncode == 0, result.stdout + result.stderr
+    name = json.loads(note.read_text())["name"]
+    assert f"kept test stack {name} (--wtdock-keep)" in result.stderr
+    assert name in [t["name"] for t in ws.json("ps")]
+    assert not [f for f in ws.json("gc") if name in f["what"]]
+    ws.cli("down", name, "--drop-data")
+    assert leftovers(ws, name) == []
+
+
+def test_no_engine_is_one_line(ticket_ws: Sandbox, tmp_path: Path) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    (api / "test_stack.py").write_text(STACK_TEST)
+    result = run_pytest(ws, api, "test_stack.py", STACK_NOTE=str(tmp_path / "n.json"),
+                        DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
+    assert result.returncode == 1
+    assert "Failed: wtdock: " in result.stdout or "wtdock: " in result.stdout
+    assert "Traceback" not in result.stdout and "wtdock/pytest_plugin.py" not in result.stdout
