@@ -95,7 +95,7 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
     else:
         _record_database(ctx, name, record.name, pending=True)
         undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
-        _clone(ctx, pg, name)
+        clone_template(ctx, pg, name)
         pg.mark(name, mark)
         ctx.say(f"{record.name}: database {name} cloned from {template_database(ctx.ws.config)}")
     _record_database(ctx, name, record.name, pending=False)
@@ -106,7 +106,8 @@ def _record_database(ctx: Context, name: str, ticket: str, *, pending: bool) -> 
         state.databases[name] = DatabaseRecord(ticket=ticket, created_at=now(), pending=pending)
 
 
-def _clone(ctx: Context, pg: Postgres, name: str) -> None:
+def ensure_template(ctx: Context, pg: Postgres) -> str:
+    """The template's name, made from the base database first if there is none yet."""
     template = template_database(ctx.ws.config)
     if not pg.exists(template):
         with _template_lock(ctx, exclusive=True):
@@ -114,8 +115,14 @@ def _clone(ctx: Context, pg: Postgres, name: str) -> None:
                 made = _snapshot(ctx, pg)
                 ctx.say(f"db: made template {made.template} from {made.base} "
                         f"(closed {made.closed_sessions} session(s) on {made.base} for the copy)")
-    with _template_lock(ctx, exclusive=False):
-        pg.clone(template, name)
+    return template
+
+
+def clone_template(ctx: Context, pg: Postgres, name: str, *, mark: str | None = None) -> None:
+    """A new database ``name`` cloned from the template (made first if need be); ``mark``: its comment."""
+    template = ensure_template(ctx, pg)
+    with _template_lock(ctx, exclusive=False):  # a snapshot must not swap the template mid-clone
+        pg.clone(template, name, mark=mark)
 
 
 def _forget(ctx: Context, pg: Postgres, name: str) -> None:

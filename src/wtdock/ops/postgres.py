@@ -4,6 +4,7 @@ the server's version."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -79,12 +80,18 @@ class Postgres:
         where = f"datname = {literal(name)}"
         return self.run(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE {where}").strip()  # noqa: S608
 
+    def comments(self) -> dict[str, str]:
+        """Every database with its comment ("" for none): one query, whatever their number."""
+        # As one JSON object: a comment may hold a newline or a `|`, which must not read as another
+        # database's line.
+        comment = "coalesce(shobj_description(oid, 'pg_database'), '')"
+        found: dict[str, str] = json.loads(self.run(f"SELECT json_object_agg(datname, {comment}) FROM pg_database"))  # noqa: S608
+        return found
+
     def wtdock_marks(self, workspace: str) -> dict[str, str]:
         """Database -> ticket, for every database marked as made by wtdock for ``workspace``."""
-        out = self.run("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")
         marks = {}
-        for line in out.splitlines():
-            name, _, comment = line.partition("|")
+        for name, comment in self.comments().items():
             match = re.fullmatch(rf"wtdock: database of ticket (\S+) in workspace {re.escape(workspace)}", comment)
             if match:
                 marks[name] = match.group(1)
@@ -97,24 +104,35 @@ class Postgres:
         out = self.run("SELECT datname, pg_database_size(datname) FROM pg_database")
         return {name: int(size) for name, size in (line.split("|") for line in out.splitlines() if "|" in line)}
 
-    def copy(self, source: str, target: str) -> int:
+    def copy(self, source: str, target: str, *, mark: str | None = None) -> int:
         """CREATE DATABASE target TEMPLATE source, after closing every session on ``source`` (a clone
-        needs it idle). Connections to ``source`` are refused for the moment the copy takes."""
-        self.run(f"ALTER DATABASE {quote(source)} ALLOW_CONNECTIONS false")
+        needs it idle). Connections to ``source`` are refused for the moment the copy takes. Returns
+        the number of sessions closed; ``mark``: the comment the copy gets."""
+        where = f"datname = {literal(source)} AND pid <> pg_backend_pid()"
+        allow = f"ALTER DATABASE {quote(source)} ALLOW_CONNECTIONS true"
+        # One psql run, which the engine finishes even when this process is killed meanwhile (that
+        # would otherwise leave ``source`` refusing every connection). On an error psql stops before
+        # the last statement: the `finally` re-allows them then.
         try:
-            closed = self._close_sessions(source)
-            self.run(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
+            out = self.run(
+                f"ALTER DATABASE {quote(source)} ALLOW_CONNECTIONS false",
+                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {where}",  # noqa: S608
+                *self._create(source, target, mark),
+                allow,
+            )
         finally:
-            self.run(f"ALTER DATABASE {quote(source)} ALLOW_CONNECTIONS true")
-        return closed
-
-    def _close_sessions(self, database: str) -> int:
-        where = f"datname = {literal(database)} AND pid <> pg_backend_pid()"
-        out = self.run(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {where}")  # noqa: S608
+            self.run(allow)
         return int(out.strip() or 0)
 
-    def clone(self, template: str, target: str) -> None:
-        self.run(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(template)}")
+    def clone(self, template: str, target: str, *, mark: str | None = None) -> None:
+        """CREATE DATABASE target TEMPLATE template; ``mark``: the comment it gets, in the same psql
+        run, so that a caller killed meanwhile leaves no database without its mark."""
+        self.run(*self._create(template, target, mark))
+
+    @staticmethod
+    def _create(template: str, target: str, mark: str | None) -> list[str]:
+        create = [f"CREATE DATABASE {quote(target)} TEMPLATE {quote(template)}"]
+        return create + ([f"COMMENT ON DATABASE {quote(target)} IS {text_literal(mark)}"] if mark else [])
 
     def drop(self, name: str) -> None:
         self.run(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
