@@ -201,7 +201,7 @@ class _Plugin:
         with contextlib.suppress(Exception):
             record = ticket_here(ctx, self._folder)
         with _reported():
-            source = test_databases.test_database_source(ctx, record, self.session, _worker())
+            source = test_databases.source_database(ctx, record, self.session, _worker())
             return test_databases.create_test_database(ctx, source, self.session, label)
 
     def drop_database(self, name: str) -> None:

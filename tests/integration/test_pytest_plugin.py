@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import Sandbox
-from tests.integration.stacks import leftovers, pytest_argv, run_pytest, user_env
+from tests.integration.helpers import Sandbox, http_get
+from tests.integration.stacks import leftovers, pytest_argv, run_pytest, sql, user_env
 
 TICKET_TEST = '''
 import json
@@ -131,7 +131,7 @@ def test_keep_leaves_the_stack_and_says_how_to_remove_it(ticket_ws: Sandbox, tmp
     name = json.loads(note.read_text())["name"]
     assert f"kept test stack {name} (--wtdock-keep)" in result.stderr
     assert name in [t["name"] for t in ws.json("ps")]
-    assert not [f for f in ws.json("gc") if name in f["what"]]
+    assert not [f for f in ws.json("gc")["found"] if name in f["what"]]
     ws.cli("down", name, "--drop-data")
     assert leftovers(ws, name) == []
 
@@ -145,3 +145,90 @@ def test_no_engine_is_one_line(ticket_ws: Sandbox, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Failed: wtdock: " in result.stdout or "wtdock: " in result.stdout
     assert "Traceback" not in result.stdout and "wtdock/pytest_plugin.py" not in result.stdout
+
+
+DATABASE_TEST = '''
+import json
+import os
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+
+def rows(url, statement):
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return cur.fetchall() if cur.description else []
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_worker_database(wtdock_database, n):
+    (name,), = rows(wtdock_database.url, "SELECT current_database()")
+    assert name == wtdock_database.name
+    values = rows(wtdock_database.url, "SELECT value FROM kv WHERE key = 'seed'")
+    rows(wtdock_database.url, f"INSERT INTO kv VALUES ('written-{n}', 'by a test')")
+    note = Path(os.environ["NOTES"]) / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{n}.json"
+    note.write_text(json.dumps({"database": name, "values": values}))
+    time.sleep(0.3)
+
+
+def test_fresh_databases(wtdock_fresh_database, request):
+    rows(wtdock_fresh_database.url, "INSERT INTO kv VALUES ('fresh', 'x')")
+    Path(os.environ["NOTES"], f"fresh-{os.getpid()}.json").write_text(json.dumps(wtdock_fresh_database.name))
+'''
+
+
+def test_three_workers_get_three_databases_with_the_tickets_rows_and_they_go(ticket_ws: Sandbox, tmp_path: Path) -> None:
+    ws = ticket_ws
+    api_url = ws.json("url", "feat-02", "api")["urls"]["api"]
+    http_get(f"{api_url}/db/put?key=seed&value=from-the-ticket")
+    api = ws.worktree("feat-02", "api")
+    (api / "test_databases.py").write_text(DATABASE_TEST)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    result = run_pytest(ws, api, "-n", "3", "test_databases.py", NOTES=str(notes))
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = [json.loads(p.read_text()) for p in notes.glob("gw*.json")]
+    assert len(seen) == 6
+    assert len({s["database"] for s in seen}) == 3
+    assert all(s["values"] == [["from-the-ticket"]] for s in seen)
+    fresh = {json.loads(p.read_text()) for p in notes.glob("fresh-*.json")}
+    assert len(fresh) == 1 and not fresh & {s["database"] for s in seen}
+    # All dropped, and what the tests wrote never reached the ticket's database.
+    names = [row[0] for row in sql(ws, "SELECT datname FROM pg_database WHERE datname LIKE 'app\\_\\_%'")]
+    assert names == ["app__template"]
+    assert sql(ws, "SELECT count(*) FROM kv", database="app_feat_02") == [(1,)]
+
+
+GC_TEST = '''
+import os
+import signal
+
+
+def test_killed(wtdock_stack, wtdock_database, wtdock_container, wtdock_ticket):
+    wtdock_stack()
+    wtdock_container(wtdock_ticket, "wtdock-standin/runtime:1").with_command("sleep 600").start()
+    os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+
+def test_gc_removes_what_a_killed_session_left_and_nothing_else(ticket_ws: Sandbox) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    (api / "test_killed.py").write_text(GC_TEST)
+    (api / "branch.txt").write_text("uncommitted\n")
+    result = run_pytest(ws, api, "test_killed.py")
+    assert result.returncode == -signal.SIGKILL
+    stacks = [t["name"] for t in ws.json("ps") if t["name"].startswith("test-")]
+    assert len(stacks) == 1
+    found = {f["kind"]: f for f in ws.json("gc")["found"]}
+    assert {"test stack", "test containers", "test database"} <= set(found), found
+    removed = ws.json("gc", "--yes")["found"]
+    assert {f["kind"] for f in removed if f["outcome"] == "removed"} >= {"test stack", "test containers", "test database"}
+    assert leftovers(ws, stacks[0]) == []
+    assert sql(ws, "SELECT datname FROM pg_database WHERE datname LIKE 'app\\_\\_t%' OR datname LIKE 'app\\_\\_s%'") == []
+    assert [t["name"] for t in ws.json("ps")] == ["feat-02"]
+    assert (api / "branch.txt").read_text() == "uncommitted\n"
+    assert not [f for f in ws.json("gc")["found"] if f["kind"].startswith("test")]

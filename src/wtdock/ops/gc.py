@@ -287,6 +287,7 @@ def _test_leftovers(ctx: Context) -> list[Orphan]:
     """What test sessions whose process is gone (a killed pytest or `wtdock test`) left: stacks,
     containers, databases. A live session's are never touched; a stack kept with --wtdock-keep stays."""
     from wtdock.ops import test_databases
+    from wtdock.ops.test_sessions import TestSession
     from wtdock.ops.test_stacks import orphan_stacks, stack_down
     from wtdock.testing.containers import orphan_test_containers, remove_test_containers
 
@@ -295,7 +296,7 @@ def _test_leftovers(ctx: Context) -> list[Orphan]:
                _bound(stack_down, ctx, r.name))
         for r in orphan_stacks(ctx)
     ]
-    sessions = {}
+    sessions: dict[TestSession, list[str]] = {}
     for name, session in orphan_test_containers(ctx.ws.name):
         sessions.setdefault(session, []).append(name)
     found += [
