@@ -271,8 +271,8 @@ def _teardown_workspace(config_file: Path, session: TestSession, *, keep: bool) 
         with step():
             if keep:
                 keep_stack(ctx, record.name)
-                _say(f"kept test stack {record.name} (--wtdock-keep); `wtdock -w {ctx.ws.root} down {record.name} "
-                     "--drop-data` removes it")
+                _say(f"kept test stack {record.name} (--wtdock-keep); `wtdock -w {ctx.ws.root} down {record.name}` "
+                     "removes it and its database")
             else:
                 stack_down(ctx, record.name)
     with step():

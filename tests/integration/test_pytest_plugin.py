@@ -15,6 +15,9 @@ import pytest
 from tests.integration.helpers import Sandbox, http_get
 from tests.integration.stacks import leftovers, pytest_argv, run_pytest, sql, user_env
 
+# Test databases (clones and their sources) of any session: app__t<session>_<label>, app__s<session>_<worker>.
+TEST_DATABASES = "SELECT datname FROM pg_database WHERE datname ~ '^app__[ts][0-9a-f]{8}_'"
+
 TICKET_TEST = '''
 import json
 import urllib.request
@@ -132,7 +135,7 @@ def test_keep_leaves_the_stack_and_says_how_to_remove_it(ticket_ws: Sandbox, tmp
     assert f"kept test stack {name} (--wtdock-keep)" in result.stderr
     assert name in [t["name"] for t in ws.json("ps")]
     assert not [f for f in ws.json("gc")["found"] if name in f["what"]]
-    ws.cli("down", name, "--drop-data")
+    ws.cli("down", name)
     assert leftovers(ws, name) == []
 
 
@@ -180,7 +183,9 @@ def test_fresh_databases(wtdock_fresh_database, request):
 '''
 
 
-def test_three_workers_get_three_databases_with_the_tickets_rows_and_they_go(ticket_ws: Sandbox, tmp_path: Path) -> None:
+def test_three_workers_get_three_databases_with_the_tickets_rows_and_they_go(
+    ticket_ws: Sandbox, tmp_path: Path
+) -> None:
     ws = ticket_ws
     api_url = ws.json("url", "feat-02", "api")["urls"]["api"]
     http_get(f"{api_url}/db/put?key=seed&value=from-the-ticket")
@@ -197,8 +202,7 @@ def test_three_workers_get_three_databases_with_the_tickets_rows_and_they_go(tic
     fresh = {json.loads(p.read_text()) for p in notes.glob("fresh-*.json")}
     assert len(fresh) == 1 and not fresh & {s["database"] for s in seen}
     # All dropped, and what the tests wrote never reached the ticket's database.
-    names = [row[0] for row in sql(ws, "SELECT datname FROM pg_database WHERE datname LIKE 'app\\_\\_%'")]
-    assert names == ["app__template"]
+    assert sql(ws, TEST_DATABASES) == []
     assert sql(ws, "SELECT count(*) FROM kv", database="app_feat_02") == [(1,)]
 
 
@@ -226,9 +230,10 @@ def test_gc_removes_what_a_killed_session_left_and_nothing_else(ticket_ws: Sandb
     found = {f["kind"]: f for f in ws.json("gc")["found"]}
     assert {"test stack", "test containers", "test database"} <= set(found), found
     removed = ws.json("gc", "--yes")["found"]
-    assert {f["kind"] for f in removed if f["outcome"] == "removed"} >= {"test stack", "test containers", "test database"}
+    kinds = {f["kind"] for f in removed if f["outcome"] == "removed"}
+    assert kinds >= {"test stack", "test containers", "test database"}
     assert leftovers(ws, stacks[0]) == []
-    assert sql(ws, "SELECT datname FROM pg_database WHERE datname LIKE 'app\\_\\_t%' OR datname LIKE 'app\\_\\_s%'") == []
+    assert sql(ws, TEST_DATABASES) == []
     assert [t["name"] for t in ws.json("ps")] == ["feat-02"]
     assert (api / "branch.txt").read_text() == "uncommitted\n"
     assert not [f for f in ws.json("gc")["found"] if f["kind"].startswith("test")]

@@ -66,6 +66,9 @@ def down(
     are kept in rescues (`wtdock rescue`). ``dump``: with ``drop_data``, dump the database first
     (a test stack's throwaway data is dropped without)."""
     record = find_record(ctx, name)
+    if record.test is not None:
+        # A test stack's data is throwaway: `down` of a kept one (--wtdock-keep) leaves nothing either.
+        drop_data, dump = True, False
     result = DownResult(record.name)
     with ctx.lock(f"ticket-{record.slug}"):
         risks = {} if keep_worktrees else guard.risks(record)
