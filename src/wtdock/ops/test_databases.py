@@ -145,7 +145,7 @@ def create_test_database(ctx: Context, source: str, session: TestSession, label:
             raise RefusedError(f"database {name} exists and is not a test database of session {session.tag}")
         _drop(pg, name)
     if source == template_database(ctx.ws.config):
-        clone_template(ctx, pg, name, mark=mark)
+        clone_template(ctx, pg, name, mark=mark, ensure=source not in comments)
     else:
         pg.clone(source, name, mark=mark)
     return _described(ctx, name, source)
