@@ -118,9 +118,10 @@ def ensure_template(ctx: Context, pg: Postgres) -> str:
     return template
 
 
-def clone_template(ctx: Context, pg: Postgres, name: str, *, mark: str | None = None) -> None:
-    """A new database ``name`` cloned from the template (made first if need be); ``mark``: its comment."""
-    template = ensure_template(ctx, pg)
+def clone_template(ctx: Context, pg: Postgres, name: str, *, mark: str | None = None, ensure: bool = True) -> None:
+    """A new database ``name`` cloned from the template, made first if need be (``ensure=False``:
+    the caller just saw it, and a query is saved); ``mark``: its comment."""
+    template = ensure_template(ctx, pg) if ensure else template_database(ctx.ws.config)
     with _template_lock(ctx, exclusive=False):  # a snapshot must not swap the template mid-clone
         pg.clone(template, name, mark=mark)
 

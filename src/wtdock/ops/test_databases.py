@@ -109,8 +109,9 @@ def source_database(ctx: Context, record: TicketRecord | None, session: TestSess
     if record is None or record.database is None:
         return ensure_template(ctx, pg)
     name = session_database_name(ctx.ws.config.shared.postgres.database, session, worker, "source")
-    # Workers of one session copy the same database: one at a time, or the end of one copy would
-    # let the app reconnect under the next, which then waits and fails.
+    # Workers of one session copy the same database, one at a time: side by side, their ALTER
+    # DATABASEs of it fail ("tuple concurrently updated", seen with four), and the end of one copy
+    # lets the app reconnect under the next.
     with ctx.lock(f"test-source-{record.slug}"):
         _ensure_source(ctx, pg, record, name, TestMark("source", session, ctx.ws.name))
     return name
@@ -145,7 +146,7 @@ def create_test_database(ctx: Context, source: str, session: TestSession, label:
             raise RefusedError(f"database {name} exists and is not a test database of session {session.tag}")
         _drop(pg, name)
     if source == template_database(ctx.ws.config):
-        clone_template(ctx, pg, name, mark=mark)
+        clone_template(ctx, pg, name, mark=mark, ensure=source not in comments)
     else:
         pg.clone(source, name, mark=mark)
     return _described(ctx, name, source)
