@@ -44,9 +44,11 @@ class Person:
         docker_gid = _docker_gid()
         return ["setpriv", f"--reuid={USER}", f"--regid={USER}", f"--groups={docker_gid}", "--inh-caps=-all", *args]
 
-    def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 900, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(self.argv(*args), env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False, cwd=self.root.parent)
+                              check=False, cwd=cwd or self.root.parent)
         if check:
             assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
@@ -152,6 +154,13 @@ def test_two_tickets_of_the_example_each_on_its_own_database(people: list[Person
     assert len(rows_one) == len(rows_two) >= 3
     assert "priority" not in rows_one[0]  # the shared API on the base database
     assert rows_two[0]["priority"] == 1  # feat-02's own migration, in its own database only
+
+    # The api repo's own tests (api/tests/test_items.py), with plain pytest in feat-02's worktree and
+    # two workers: its API over HTTP, its database over SQL, a database of its own per worker.
+    api_tree = person.root / ".wtdock" / "worktrees" / "feat-02" / "api"
+    tested = person.run(str(SYSTEM_PYTHON), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "tests",
+                        cwd=api_tree)
+    assert "2 passed" in tested.stdout, tested.stdout
 
     # An edit to a component in feat-02's worktree reaches its dev server; feat-01's does not change.
     app = person.root / ".wtdock" / "worktrees" / "feat-02" / "front" / "src" / "App.tsx"
