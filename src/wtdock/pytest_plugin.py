@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     from wtdock.errors import WtdockError
     from wtdock.ops.context import Context
     from wtdock.ops.test_databases import TestDatabase
+    from wtdock.registry import TicketRecord
     from wtdock.testing.info import TicketInfo
 
 SESSION_KEY = "wtdock_session"  # in xdist's workerinput: the controller's session, shared by every worker
+TICKET_ENV = "WTDOCK_TICKET"  # set by `wtdock test` (and `wtdock env --dotenv`): the ticket to test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -161,11 +163,11 @@ class _Plugin:
 
     def ticket(self) -> TicketInfo:
         from wtdock.errors import ConfigError, NotFoundError
-        from wtdock.ops.status import ticket_here, ticket_info, view
+        from wtdock.ops.status import ticket_info, view
 
         try:
             ctx = self._load()
-            record = ticket_here(ctx, self._folder)
+            record = self._record(ctx)
         except (ConfigError, NotFoundError) as err:
             reason = f"wtdock: not in a ticket: {err.message}"
             if self.config.getoption("wtdock_required"):
@@ -173,6 +175,15 @@ class _Plugin:
             pytest.skip(reason)
         with _reported():
             return ticket_info(ctx, view(ctx, record.name))
+
+    def _record(self, ctx: Context) -> TicketRecord:
+        """The ticket `wtdock test` runs the tests against (``WTDOCK_TICKET``: maybe a test stack),
+        else the one whose worktree holds the folder pytest runs in."""
+        from wtdock.ops.records import find_record
+        from wtdock.ops.status import ticket_here
+
+        named = os.environ.get(TICKET_ENV)
+        return find_record(ctx, named) if named else ticket_here(ctx, self._folder)
 
     def stack(self, refs: dict[str, str], parent: str | None) -> TicketInfo:
         from wtdock.ops.status import ticket_info
@@ -192,14 +203,14 @@ class _Plugin:
         return info
 
     def database(self, label: str) -> TestDatabase:
+        from wtdock.errors import NotFoundError
         from wtdock.ops import test_databases
-        from wtdock.ops.status import ticket_here
 
         ctx = self.context()
         self._note(ctx)
         record = None
-        with contextlib.suppress(Exception):
-            record = ticket_here(ctx, self._folder)
+        with contextlib.suppress(NotFoundError):
+            record = self._record(ctx)
         with _reported():
             source = test_databases.source_database(ctx, record, self.session, _worker())
             return test_databases.create_test_database(ctx, source, self.session, label)

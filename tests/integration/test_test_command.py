@@ -4,9 +4,10 @@ throwaway stack of the code on disk that leaves nothing behind; the command's ex
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.integration.helpers import Sandbox, run_wtdock
-from tests.integration.stacks import leftovers, user_env
+from tests.integration.stacks import leftovers, pytest_argv, user_env
 
 
 def test_isolated_runs_the_code_on_disk_passes_the_exit_code_and_leaves_nothing(reference_workspace: Sandbox) -> None:
@@ -56,3 +57,29 @@ def test_bad_commands_are_one_line(reference_workspace: Sandbox) -> None:
     assert outside.returncode == 2
     assert "is outside workspace" in outside.stderr
     assert "Traceback" not in missing.stderr + outside.stderr
+
+
+NAME_TEST = '''
+import os
+from pathlib import Path
+
+
+def test_names(wtdock_ticket, wtdock_database):
+    Path(os.environ["NOTE"]).write_text(f"{wtdock_ticket.name} {wtdock_ticket.database} {wtdock_database.source}")
+'''
+
+
+def test_pytest_under_isolated_tests_the_stack_not_the_ticket(reference_workspace: Sandbox, tmp_path: Path) -> None:
+    ws = reference_workspace
+    ws.cli("up", "feat-02", "--from", "api=feat/endpoint")
+    api = ws.worktree("feat-02", "api")
+    (api / "test_names.py").write_text(NAME_TEST)
+    note = tmp_path / "names.txt"
+    result = run_wtdock("test", "--isolated", "--", *pytest_argv("test_names.py"), env=user_env(ws, NOTE=str(note)),
+                        cwd=api, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ticket, database, source = note.read_text().split()
+    assert re.fullmatch(r"test-[0-9a-f]{8}", ticket)
+    assert database == "app_" + ticket.replace("-", "_")
+    assert source.startswith("app__s")  # a copy of the stack's database, not of feat-02's
+    assert leftovers(ws, ticket) == []

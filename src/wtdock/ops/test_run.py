@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
+from wtdock.config.load import ENV_WORKSPACE
 from wtdock.errors import UserError
 from wtdock.ops.attach import exec_in_ticket
 from wtdock.ops.context import Context
@@ -50,7 +51,9 @@ def run_tests(
 def _run(ctx: Context, ticket: TicketView, argv: Sequence[str], service: str | None, cwd: Path) -> int:
     if service is not None:
         return exec_in_ticket(ctx, ticket.name, service, argv)
-    env = {**os.environ, **host_env(ctx, ticket)}
+    # WTDOCK_TICKET (in host_env) and the workspace: the pytest plugin, and any wtdock the command
+    # runs, then work on this ticket, also a test stack that no folder leads to.
+    env = {**os.environ, **host_env(ctx, ticket), ENV_WORKSPACE: str(ctx.ws.config_file)}
     try:
         child = subprocess.Popen(list(argv), cwd=cwd, env=env)
     except FileNotFoundError as err:
