@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import Sandbox, http_get
+from tests.integration.helpers import Sandbox, git, http_get
 from tests.integration.stacks import leftovers, pytest_argv, run_pytest, sql, user_env
 
 # Test databases (clones and their sources) of any session: app__t<session>_<label>, app__s<session>_<worker>.
@@ -237,3 +237,46 @@ def test_gc_removes_what_a_killed_session_left_and_nothing_else(ticket_ws: Sandb
     assert [t["name"] for t in ws.json("ps")] == ["feat-02"]
     assert (api / "branch.txt").read_text() == "uncommitted\n"
     assert not [f for f in ws.json("gc")["found"] if f["kind"].startswith("test")]
+
+
+REFS_TEST = '''
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+
+def test_refs(wtdock_stack):
+    stack = wtdock_stack(refs={"api": "main"})
+    assert stack is not wtdock_stack()
+    served = urllib.request.urlopen(stack.url("api") + "/").read().decode()
+    Path(os.environ["STACK_NOTE"]).write_text(json.dumps({"name": stack.name, "served": served}))
+'''
+
+
+def test_a_stack_at_refs_runs_detached_worktrees_of_its_own_and_removes_them(
+    ticket_ws: Sandbox, tmp_path: Path
+) -> None:
+    ws = ticket_ws
+    api = ws.worktree("feat-02", "api")
+    repo = ws.root / "api"
+    branches_before = git(repo, "branch", "--list")
+    (api / "test_refs.py").write_text(REFS_TEST)
+    note = tmp_path / "refs.json"
+    result = run_pytest(ws, api, "test_refs.py", STACK_NOTE=str(note))
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = json.loads(note.read_text())
+    assert found["served"] == "api main\n"
+    assert leftovers(ws, found["name"]) == []
+    assert git(repo, "branch", "--list") == branches_before
+    assert str(ws.root / ".wtdock" / "worktrees" / found["name"]) not in git(repo, "worktree", "list")
+    assert [t["name"] for t in ws.json("ps")] == ["feat-02"]
+
+
+def test_a_stack_outside_a_workspace_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "test_stack.py").write_text(STACK_TEST)
+    result = subprocess.run(pytest_argv("test_stack.py"), cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            check=False, env=user_env(Sandbox(tmp_path, "none")))
+    assert result.returncode == 1
+    assert "wtdock: no wtdock.yaml in" in result.stdout
+    assert "Traceback" not in result.stdout and "wtdock/pytest_plugin.py" not in result.stdout
