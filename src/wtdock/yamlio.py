@@ -95,3 +95,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
+
+
+def inline(value: Any) -> str:
+    """A value as it reads on one line after ``key: ``: plain where YAML reads it back unchanged,
+    quoted where it would not (``yes``, ``0755``, ``a: b``); lists in flow style (``[npm, run, dev]``).
+
+    For files written as commented text (`wtdock init`), where a whole-document dump would lose the
+    comments."""
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    # A collection is dumped as the document itself, in flow style; a scalar under a key, since a
+    # document of one scalar ends with a `...` marker.
+    flow = isinstance(value, Mapping | list | tuple)
+    yaml.default_flow_style = flow
+    out = io.StringIO()
+    yaml.dump(list(value) if isinstance(value, tuple) else value if flow else {"v": value}, out)
+    return out.getvalue().removeprefix("v: ").rstrip("\n")

@@ -10,6 +10,8 @@ from typer.core import TyperGroup
 
 from wtdock import __version__
 from wtdock.cli import db, prepare, repair, rescue, shared, tickets
+from wtdock.cli import init as init_cmd
+from wtdock.cli import schema as schema_cmd
 from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
 
@@ -69,6 +71,8 @@ tickets.register(app)
 app.command()(repair.repair)
 app.command()(prepare.setup)
 app.command()(prepare.trust)
+app.command()(init_cmd.init)
+app.command()(schema_cmd.schema)
 
 
 def _version(value: bool) -> None:

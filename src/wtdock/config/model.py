@@ -8,7 +8,7 @@ import string
 from collections.abc import Mapping
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from wtdock.config.refs import malformed, ref_problem, refs_in
 
@@ -58,7 +58,15 @@ def _port_range(value: object) -> object:
     raise ValueError(f"expected a port range like 4001-4099, got {value!r}")
 
 
-Range = Annotated[PortRange, BeforeValidator(_port_range)]
+# The schema says what the YAML holds (`4001-4099`, or one port), not the parsed tuple.
+RANGE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*\d+\s*-\s*\d+\s*$"},
+        {"type": "integer", "minimum": 1, "maximum": 65535},
+    ],
+    "description": "a host port range like 4001-4099 (or one port)",
+}
+Range = Annotated[PortRange, BeforeValidator(_port_range), WithJsonSchema(RANGE_SCHEMA)]
 
 
 class Model(BaseModel):
@@ -66,6 +74,8 @@ class Model(BaseModel):
 
 
 class RepoConfig(Model):
+    """A git repo of the workspace."""
+
     path: str = Field(description="the repo's primary checkout, relative to wtdock.yaml")
     # None: the repo's own default branch, found in git when a ticket needs it (gitops.default_branch).
     base: str | None = Field(None, description="branch that new ticket branches start from")
@@ -83,11 +93,15 @@ class RepoConfig(Model):
 
 
 class SharedInstanceConfig(Model):
-    host_port: Port
+    """A long-lived instance of the service in the shared project, run from the primary checkout."""
+
+    host_port: Port = Field(description="the shared instance's host port")
 
 
 class HealthcheckConfig(Model):
-    test: list[str] | str
+    """How the engine checks that the service answers; `up` waits for it."""
+
+    test: list[str] | str = Field(description="a command list ([CMD, ...]), or a string run by the shell (CMD-SHELL)")
     interval: str = "10s"
     timeout: str = "5s"
     retries: int = 3
@@ -97,39 +111,62 @@ class HealthcheckConfig(Model):
 
 
 class BuildConfig(Model):
-    context: str
-    dockerfile: str | None = None
+    """An image built for the service, tagged by a hash of its inputs."""
+
+    context: str = Field(description="the build context, relative to wtdock.yaml")
+    dockerfile: str | None = Field(None, description="the Dockerfile, relative to the context")
 
 
 Command = Annotated[list[str] | str, Field(min_length=1)]
 
 
 class ServiceConfig(Model):
-    repo: str
-    workdir: str = "."
-    image: str | None = None
-    build: str | BuildConfig | None = None
-    command: list[str] | str | None = None
-    port: Port | None = None
+    """A service run from a repo: per ticket, or shared (`shared.host_port`)."""
+
+    # What `_consistent` checks that a schema can say too, for editors: one of image or build, and
+    # port with host_ports.
+    model_config = ConfigDict(json_schema_extra={
+        "oneOf": [
+            {"required": ["image"], "properties": {"image": {"type": "string"}}},
+            {"required": ["build"], "properties": {"build": {"not": {"type": "null"}}}},
+        ],
+        "dependentRequired": {"port": ["host_ports"], "host_ports": ["port"], "shared": ["port"]},
+    })
+
+    repo: str = Field(description="the repo (a key of `repos`) the service runs from")
+    workdir: str = Field(".", description="its folder inside the repo")
+    image: str | None = Field(None, description="the image it runs (or give `build`)")
+    build: str | BuildConfig | None = Field(
+        None, description="a build context (relative to wtdock.yaml) or {context, dockerfile}"
+    )
+    command: list[str] | str | None = Field(None, description="a list, or a string; the image's by default")
+    port: Port | None = Field(None, description="the port the app listens on in its container")
     host_ports: Range | None = None
-    environment: dict[str, str | int | float | bool] = {}
+    environment: dict[str, str | int | float | bool] = Field(
+        {}, description="more variables; values may hold references such as {{ services.api.internal_url }}"
+    )
     healthcheck: HealthcheckConfig | None = None
     shared: SharedInstanceConfig | None = None
-    uses: list[SharedName] = []
-    isolation: Literal["ticket", "shared"] = "ticket"
-    env_names: dict[str, str | None] = {}
+    uses: list[SharedName] = Field([], description="shared services whose connection settings are injected")
+    isolation: Literal["ticket", "shared"] = Field(
+        "ticket", description="ticket: its own database, Redis number and event prefix per ticket; shared: the base"
+    )
+    env_names: dict[str, str | None] = Field({}, description="rename (or drop, with null) an injected variable")
     # A new worktree's preparation (`npm ci`), run in the service's image before it starts: once,
     # and again when a file of `inputs` changes. A string runs under `sh -c`, a list as it is.
-    setup: list[Command] = []
-    inputs: list[str] = []
+    setup: list[Command] = Field([], description="commands that prepare a worktree (npm ci), in the service's image")
+    inputs: list[str] = Field([], description="files (globs, relative to workdir) whose change runs setup again")
     # Folders (node_modules, .venv) kept in the ticket's own volumes, mounted over the worktree's.
-    dependencies: list[str] = []
+    dependencies: list[str] = Field([], description="folders (node_modules, .venv) kept in the ticket's own volumes")
     # Run on every `up` after the service's database exists and before the service starts.
-    migrate: list[Command] = []
+    migrate: list[Command] = Field([], description="commands run on every up, after its database exists")
     # Whether a ticket runs its own instance: `auto` when it branches the repo (or there is no
     # shared one), `own` always, `shared` never; `up --own/--shared` overrides it per ticket.
-    ticket: Literal["auto", "own", "shared"] = "auto"
-    poll: bool = False  # file watchers poll (where bind-mount events do not reach the container)
+    ticket: Literal["auto", "own", "shared"] = Field(
+        "auto", description="which tickets run their own instance: auto (those branching its repo), own, shared"
+    )
+    # File watchers poll (where bind-mount events do not reach the container).
+    poll: bool = Field(False, description="make file watchers poll (VMs, WSL2, a remote engine)")
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -158,12 +195,17 @@ class ServiceConfig(Model):
 
 
 class PostgresConfig(Model):
+    """The shared Postgres; each ticket gets its own database in it."""
+
     enabled: bool = True
-    host_port: Port = 5432
-    user: str = Field("wtdock", pattern=r"^[a-z_][a-z0-9_]*$")
+    host_port: Port = Field(5432, description="for host tools; the next free one when left default and taken")
+    user: str = Field("wtdock", pattern=r"^[a-z_][a-z0-9_]*$", description="the superuser")
     # No "__" and no trailing "_": ticket databases are "<database>_<ticket>" and the template is
     # "<database>__template", and neither may ever name the other.
-    database: str = Field("app", pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=30)
+    database: str = Field(
+        "app", pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=30,
+        description="the base database; ticket databases are <database>_<ticket>",
+    )
 
     @field_validator("database")
     @classmethod
@@ -175,14 +217,20 @@ class PostgresConfig(Model):
 
 
 class RedisConfig(Model):
+    """The shared Redis; each ticket gets one of its logical databases."""
+
     enabled: bool = True
     host_port: Port = 6379
-    databases: int = Field(256, ge=2, le=100_000)
+    databases: int = Field(256, ge=2, le=100_000, description="logical databases (one per ticket)")
 
 
 class EventsConfig(Model):
-    engine: Literal["nats", "redpanda", "none"] = "nats"
-    host_port: Port | None = None
+    """The shared event stream; each ticket gets its own prefix."""
+
+    engine: Literal["nats", "redpanda", "none"] = Field(
+        "nats", description="nats (JetStream), redpanda (Kafka API) or none"
+    )
+    host_port: Port | None = Field(None, description="for host tools; 4222 (nats) or 19092 (redpanda) by default")
 
     @property
     def enabled(self) -> bool:
@@ -194,6 +242,8 @@ class EventsConfig(Model):
 
 
 class SharedConfig(Model):
+    """The shared project's servers, one set per workspace."""
+
     postgres: PostgresConfig = PostgresConfig()
     redis: RedisConfig = RedisConfig()
     events: EventsConfig = EventsConfig()
@@ -212,9 +262,11 @@ def parse_subnet(text: str) -> ipaddress.IPv4Network:
 
 
 class NetworkConfig(Model):
+    """The workspace network `<name>-net`."""
+
     # `auto`: the engine picks a pool it knows is free (of its own networks and, on Linux, the
     # host's routes); a CIDR when that choice collides with something it cannot see (a VPN).
-    subnet: str = "auto"
+    subnet: str = Field("auto", description="auto, or an IPv4 subnet of at least a /24 (10.213.0.0/20)")
 
     @field_validator("subnet")
     @classmethod
@@ -230,19 +282,27 @@ def dependency_key(path: str) -> str:
 
 
 class Config(Model):
-    name: str = Field(pattern=NAME_PATTERN, max_length=30)
-    repos: dict[Annotated[str, Field(pattern=KEY_PATTERN)], RepoConfig] = {}
-    services: dict[Annotated[str, Field(pattern=KEY_PATTERN)], ServiceConfig] = {}
+    """wtdock.yaml: a workspace of repos, the services run from them, and the shared project."""
+
+    name: str = Field(
+        pattern=NAME_PATTERN, max_length=30, description="the workspace (names projects and the network); the folder's"
+    )
+    repos: dict[Annotated[str, Field(pattern=KEY_PATTERN)], RepoConfig] = Field({}, description="git repos, by name")
+    services: dict[Annotated[str, Field(pattern=KEY_PATTERN)], ServiceConfig] = Field(
+        {}, description="the app's services, by name",
+        # The loader refuses them in its cross-checks; the schema tells an editor at once.
+        json_schema_extra={"propertyNames": {"not": {"enum": list(RESERVED_SERVICE_NAMES)}}},
+    )
     shared: SharedConfig = SharedConfig()
-    images: dict[ImageKey, str] = {}
-    worktrees: str = ".wtdock/worktrees"
-    branch: str = "{ticket}"
-    bind: str = "127.0.0.1"
-    wait_timeout: int = Field(300, ge=5)
+    images: dict[ImageKey, str] = Field({}, description="images of the shared services (a mirror, the stand-ins)")
+    worktrees: str = Field(".wtdock/worktrees", description="where worktrees go: <worktrees>/<ticket>/<repo>")
+    branch: str = Field("{ticket}", description="the name of new ticket branches, holding {ticket}")
+    bind: str = Field("127.0.0.1", description="the host IPv4 address ports are published on")
+    wait_timeout: int = Field(300, ge=5, description="seconds `up` waits for healthchecks")
     network: NetworkConfig = NetworkConfig()
     # The host's CA bundle for containers behind a TLS-re-signing proxy: `auto` mounts it where the
     # host has one, `off` never, or the path of a bundle.
-    ca_bundle: str = "auto"
+    ca_bundle: str = Field("auto", description="the CA bundle containers trust: auto, off, or a path")
 
     @field_validator("bind")
     @classmethod

@@ -1,5 +1,6 @@
 """The JSON Schemas of every command's `--json` output, kept in this folder (one file per
-command, `shared-status.json` for `shared status`), generated from the result types.
+command, `shared-status.json` for `shared status`), generated from the result types; and
+`config.json`, the schema of ``wtdock.yaml`` (`wtdock schema`), generated from the config model.
 
     python -m wtdock.schemas          # check that the files match the result types
     python -m wtdock.schemas --write  # write them again after an intended change (review the diff)
@@ -19,6 +20,11 @@ FOLDER = Path(__file__).parent
 
 def file_of(command: str) -> Path:
     return FOLDER / f"{command.replace(' ', '-')}.json"
+
+
+def config_file() -> Path:
+    """The installed schema of ``wtdock.yaml`` (what `wtdock schema` prints, `--path` names)."""
+    return file_of("config")
 
 
 def load(command: str) -> dict[str, Any] | None:

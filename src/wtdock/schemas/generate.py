@@ -1,7 +1,8 @@
-"""Each command's `--json` schema, generated from the result types it emits.
+"""Each command's `--json` schema, generated from the result types it emits, and the schema of
+``wtdock.yaml`` (``config.json``), generated from the config model.
 
-Every property of every object is required and no other property is allowed: a field that goes,
-comes or changes type fails the schema check until the files are written again on purpose.
+Every property of every result object is required and no other property is allowed: a field that
+goes, comes or changes type fails the schema check until the files are written again on purpose.
 """
 
 from __future__ import annotations
@@ -123,11 +124,43 @@ def _strict(node: Any) -> Any:
     return node
 
 
+CONFIG = "config"  # config.json: no command of that name, so no clash with a result schema
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of ``wtdock.yaml`` for editors: descriptions and defaults kept, titles left out."""
+    from wtdock.config.model import Config
+
+    generated: dict[str, Any] = _for_editors(Config.model_json_schema(mode="validation"))
+    # The loader fills in the folder's name, and refuses an empty file.
+    generated.pop("required", None)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **generated, "minProperties": 1}
+
+
+def _for_editors(node: Any) -> Any:
+    """Titles left out (pydantic's are the key again); a dict of models keyed by a pattern refuses
+    other keys, as the model does."""
+    if isinstance(node, dict):
+        out = {k: _for_editors(v) for k, v in node.items() if k != "title"}
+        if "patternProperties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_for_editors(v) for v in node]
+    return node
+
+
+def texts() -> dict[str, str]:
+    """Every schema file's name (a command, or ``config``) -> the text it should hold."""
+    found = {command: schema(command) for command in payloads()}
+    found[CONFIG] = config_schema()
+    return {name: json.dumps(value, indent=2, sort_keys=True) + "\n" for name, value in found.items()}
+
+
 def main(argv: list[str]) -> int:
     write = "--write" in argv
     stale = []
-    for command in payloads():
-        text = json.dumps(schema(command), indent=2, sort_keys=True) + "\n"
+    for command, text in texts().items():
         if write:
             file_of(command).write_text(text, encoding="utf-8")
         elif load(command) != json.loads(text):
