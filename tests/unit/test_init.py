@@ -214,3 +214,15 @@ def test_a_folder_without_repos_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no git repos in"):
         init(tmp_path)
     assert not (tmp_path / "wtdock.yaml").exists()
+
+
+def test_a_monorepo_config_names_the_repo_itself_and_each_services_folder(tmp_path: Path) -> None:
+    files = {f"apps/web/{k}": v for k, v in VITE.items()} | {f"api/{k}": v for k, v in FLASK.items()}
+    top = repo(tmp_path / "mono", files)
+    result = init(top / "apps" / "web")
+    assert result.config_file == top / "wtdock.yaml"
+    config = load_config(result.config_file)
+    assert {k: r.path for k, r in config.repos.items()} == {"mono": "."}
+    assert {k: (s.repo, s.workdir) for k, s in config.services.items()} == {
+        "api": ("mono", "api"), "web": ("mono", "apps/web")}
+    assert "# TODO: add .wtdock/ to the repo's .gitignore" in result.config_file.read_text()

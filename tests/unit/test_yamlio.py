@@ -98,3 +98,16 @@ def test_load_plain_gives_plain_python(tmp_path: Path) -> None:
     assert type(loaded) is dict
     assert type(loaded["services"]["api"]["uses"]) is list
     assert type(loaded["name"]) is str
+
+
+@pytest.mark.parametrize("value", [
+    "node:22-bookworm-slim", "3001-3099", "yes", "0755", "a: b", "x # y", "", "{{ services.api.url }}", 5173, True,
+    ["npm", "run", "dev", "--", "--host", "::"], ["python -m venv .venv && .venv/bin/pip install -e ."],
+    ["CMD", "node", "-e", "fetch('http://127.0.0.1:5173/').then((r) => process.exit(r.ok ? 0 : 1))"],
+    {"BUNDLE_PATH": "vendor/bundle", "N": "8000"},
+])
+def test_an_inline_value_reads_back_as_itself(tmp_path: Path, value: object) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(f"key: {yamlio.inline(value)}\n", encoding="utf-8")
+    assert "\n" not in yamlio.inline(value)
+    assert yamlio.load_plain(path) == {"key": value}

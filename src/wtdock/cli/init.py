@@ -32,7 +32,7 @@ def render(result: InitResult) -> None:
     found = result.detection
     kind = "a monorepo" if found.monorepo else f"{len(found.repos)} repo(s)"
     echo(f"found {kind} in {found.folder}: {', '.join(r.key for r in found.repos)}")
-    rows = [[s.name, f"{s.repo}/{'' if s.workdir == '.' else s.workdir}".rstrip("/"), s.guess.stack,
+    rows = [[s.name, s.folder, s.guess.stack,
              f"port {s.guess.port}", f"host {result.host_ports[s.name]}", f"from {s.guess.source}"]
             for s in found.services]
     if rows:

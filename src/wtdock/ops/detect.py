@@ -35,6 +35,7 @@ class Service:
     repo: str
     workdir: str  # inside the repo, `.` for its top
     guess: Guess
+    folder: str  # relative to the workspace folder, for people: `front`, `apps/web`
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def detect(start: Path) -> Detection:
     for repo in repos:
         for workdir, found in _services_in(folder / repo.path):
             name = _unique(repo.key if workdir == "." else key_of(Path(workdir).name), repo.key, taken)
-            services.append(Service(name, repo.key, workdir, found))
+            folder_shown = (Path(repo.path) / workdir).as_posix()
+            services.append(Service(name, repo.key, workdir, found, folder_shown))
     return Detection(folder, monorepo, repos, tuple(services))
 
 

@@ -91,7 +91,7 @@ def render(detection: Detection, name: str, ranges: dict[str, str]) -> str:
         lines.append("# TODO: add .wtdock/ to the repo's .gitignore (ticket worktrees go there).")
     lines.append("services:" if detection.services else "services: {}")
     for i, service in enumerate(detection.services):
-        lines += ([""] if i else []) + _service_lines(service, ranges[service.name])
+        lines += ([""] if i else []) + _service_lines(service, ranges[service.name], len(detection.services) > 1)
     if not detection.services:
         lines += ["# TODO: no service recognised; wtdock init looked for " + "; ".join(LOOKED_FOR) + ".",
                   "# A service: {repo: REPO, image: IMAGE, command: [...], port: 8000, host_ports: 3001-3099}"]
@@ -99,7 +99,7 @@ def render(detection: Detection, name: str, ranges: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _service_lines(service: Service, host_ports: str) -> list[str]:
+def _service_lines(service: Service, host_ports: str, others: bool) -> list[str]:
     g = service.guess
     where = service.repo if service.workdir == "." else f"{service.repo}/{service.workdir}"
     lines = [f"  # {g.stack}, guessed from {where}/{g.source}", f"  {service.name}:",
@@ -115,19 +115,30 @@ def _service_lines(service: Service, host_ports: str) -> list[str]:
     if g.uses:
         why = "its dependencies name a client of these: wtdock injects their connection settings"
         lines += _setting("uses", list(g.uses), why)
-    else:
-        lines.append("    # TODO: does it use postgres, redis or events? "
-                     "`uses: [postgres]` injects DATABASE_URL and the like.")
+    return lines + _todo_lines(service, others)
+
+
+def _todo_lines(service: Service, others: bool) -> list[str]:
+    """What the files could not tell: each a `TODO:` comment, with an example where one helps."""
+    g = service.guess
+    lines = [] if g.uses else [
+        "    # TODO: does it use postgres, redis or events? `uses: [postgres]` injects DATABASE_URL and the like."
+    ]
     lines += [f"    # TODO: {todo}" for todo in g.todos]
     lines += [
         "    # TODO: a healthcheck, so that `up` waits until it answers, e.g.",
         f"    # healthcheck: {{test: {inline(list(g.health))}}}",
-        "    # TODO: other services' addresses go in `environment`, e.g.",
-        "    # API_URL: \"{{ services.NAME.internal_url }}\"",
+    ]
+    if others:
+        lines += [
+            "    # TODO: other services' addresses go in `environment`, e.g.",
+            "    # API_URL: \"{{ services.NAME.internal_url }}\"",
+        ]
+    return [
+        *lines,
         f"    # TODO: `shared: {{host_port: {SHARED_PORT}}}` runs one instance, from the primary checkout,",
         "    # for the tickets that do not branch its repo.",
     ]
-    return lines
 
 
 def _setting(key: str, value: object, why: str) -> list[str]:
