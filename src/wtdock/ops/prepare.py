@@ -123,7 +123,10 @@ def _volumes(ctx: Context, target: Target, name: str) -> list[str]:
         # Made by the host user before the engine mounts over it: else the engine makes the empty
         # mount point, owned by root, in the user's worktree.
         (workdir / folder).mkdir(parents=True, exist_ok=True)
-        found = labels(config.name, role, ticket=target.ticket, service=name, dependency=folder)
+        # The same labels as the service's containers, so Docker Desktop's Volumes view (and
+        # `docker volume ls --filter label=dev.wtdock.ticket=T`) groups them with the ticket.
+        found = labels(config.name, role, ticket=target.ticket, service=name, dependency=folder,
+                       repo=config.services[name].repo, worktree=str(target.checkouts[name]))
         if engine.ensure_volume(volume, found):
             made.append(folder)
     return made

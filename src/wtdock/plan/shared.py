@@ -77,7 +77,8 @@ def plan_shared(
             environment=wiring.environment(name),
             # No branch label: the checkout's branch is live state, and a label would recreate the
             # shared instance (under every ticket) whenever someone switches branches there.
-            labels=labels(config.name, "shared", service=name),
+            labels=labels(config.name, "shared", service=name, repo=checkout.repo, worktree=str(checkout.path),
+                          url=wiring.endpoint(name).url),
             networks={"shared": workspace_endpoint(f"shared-{name}", shared.addresses.get(name))},
             extra_hosts=hosts,
             dependencies=deps,
