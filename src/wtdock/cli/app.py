@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, prepare, repair, rescue, shared, tickets
+from wtdock.cli import db, demo, prepare, repair, rescue, shared, tickets
 from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
 
@@ -69,6 +69,7 @@ tickets.register(app)
 app.command()(repair.repair)
 app.command()(prepare.setup)
 app.command()(prepare.trust)
+app.command()(demo.demo)
 
 
 def _version(value: bool) -> None:
