@@ -13,16 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wtdock import engine, ports, yamlio
+from wtdock import engine, gitops, ports, yamlio
 from wtdock.demo import RUNTIME, config, repos
 from wtdock.errors import EngineError, RefusedError, UserError
 from wtdock.files import write_atomic
+from wtdock.names import ticket_slug
 from wtdock.ops.builds import repository
 from wtdock.ops.context import Context
 from wtdock.ops.down import down
 from wtdock.ops.shared import shared_down
 from wtdock.ops.up import UpResult, up
-from wtdock.ops.worktree_steps import RepoRequest
+from wtdock.ops.worktree_steps import RepoRequest, ticket_branch
 from wtdock.workspace import Workspace
 
 MARKER = ".wtdock-demo"
@@ -79,8 +80,20 @@ def demo_up(
         _make(root, name or made or config.DEFAULT_NAME, port_base, images, notices=notices, say=say)
     ctx = Context(Workspace.load(explicit=str(root / CONFIG)), say=say)
     kind = "standin" if ctx.ws.config.images else "official"
-    results = tuple(up(ctx, ticket, requests) for ticket, requests in TICKETS)
+    results = tuple(up(ctx, ticket, _requests(ctx, ticket, requests)) for ticket, requests in TICKETS)
     return DemoResult(root, ctx.ws.name, resumed, kind, tuple(notices), results)
+
+
+def _requests(ctx: Context, ticket: str, requests: tuple[RepoRequest, ...]) -> tuple[RepoRequest, ...]:
+    """A ticket that `wtdock down` removed left its branches (with any work on them): the next demo
+    checks them out again instead of failing on a branch that exists."""
+    if ctx.registry.read().ticket(ticket_slug(ticket)) is not None:
+        return requests
+    branch = ticket_branch(ctx.ws, ticket)
+    return tuple(
+        RepoRequest(r.repo, "checkout", branch) if gitops.branch_exists(ctx.ws.repo_path(r.repo), branch) else r
+        for r in requests
+    )
 
 
 def _make(
