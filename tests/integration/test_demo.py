@@ -1,5 +1,5 @@
-"""`wtdock demo` on a real engine: its tickets answer on the right branches, a second run resumes,
-and `demo --down` leaves nothing of it behind."""
+"""`wtdock demo` on a real engine: its tickets answer on the right branches, a second run resumes
+(also after `down` of a ticket), and `demo --down` leaves nothing of it behind."""
 
 from __future__ import annotations
 
@@ -75,6 +75,12 @@ def test_demo_runs_resumes_and_leaves_nothing(engine: docker.DockerClient, tmp_p
         assert "feat-01: already running" in again.stdout
         assert "feat-02: already running" in again.stdout
         assert urls(root, name) == found
+
+        # A ticket removed by hand comes back on the branches its `down` kept.
+        Sandbox(root=root, name=name).cli("down", "feat-02")
+        back = demo(*args)
+        assert "feat-02: started" in back.stdout
+        assert http_get(f"{urls(root, name)['feat-02']['front']}/api") == "api feat/endpoint\n"
 
         gone = demo(str(root), "--down")
         assert f"removed shared project {name}-shared and its data volumes" in gone.stdout
