@@ -151,6 +151,13 @@ def test_the_cli_refusal_is_one_line_and_a_hint(tmp_path: Path) -> None:
     )
 
 
+def test_a_bad_name_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "d"), "--name", "My Demo"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("wtdock: error: --name 'My Demo' cannot name a workspace\n")
+    assert not (tmp_path / "d").exists()
+
+
 def test_a_bad_image_kind_is_bad_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", str(tmp_path / "d"), "--images", "mirror"])
     assert result.exit_code == 2

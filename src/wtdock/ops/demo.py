@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
+from wtdock.config.model import NAME_PATTERN
 from wtdock.demo import RUNTIME, config, repos
 from wtdock.errors import EngineError, RefusedError, UserError
 from wtdock.files import write_atomic
@@ -68,6 +70,10 @@ def demo_up(
     """Make the demo workspace in ``root`` (unless it is there: then resume it), then `up` its
     two tickets. Run twice, the second run finds everything running."""
     root = root.expanduser().resolve()
+    if name is not None and not (re.fullmatch(NAME_PATTERN, name) and len(name) <= 30):
+        # Checked before anything is made: it becomes the workspace's name in wtdock.yaml.
+        raise UserError(f"--name {name!r} cannot name a workspace",
+                        hint="use up to 30 lowercase letters, digits, '-' and '_', starting with a letter or digit")
     made = _marker(root)
     notices: list[str] = []
     if made is not None and name is not None and made != name:
