@@ -22,7 +22,9 @@ def demo(
         int, typer.Option("--port-base", help="Shared API on N, front-ends N+1-, APIs N+1001-.", metavar="N")
     ] = 3000,
     images: Annotated[str, typer.Option("--images", help="auto, official or standin.", metavar="KIND")] = "auto",
-    name: Annotated[str | None, typer.Option("--name", help="The workspace's name (default wtdock-demo).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The workspace's name (default wtdock-demo).", metavar="NAME")
+    ] = None,
 ) -> None:
     """Run the demo: two repos, the shared Postgres, Redis and NATS, and two tickets.
 
