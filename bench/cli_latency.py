@@ -28,8 +28,10 @@ from ruamel.yaml import YAML
 
 # The test suite's tiny repos and reference config, from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.integration.helpers import STANDIN_IMAGES, make_repo
+from tests.integration.helpers import STANDIN_IMAGES
 from tests.reference import reference_config
+
+from wtdock.demo.repos import make_repo
 
 WTDOCK = [sys.executable, "-m", "wtdock"]
 

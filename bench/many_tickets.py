@@ -28,8 +28,10 @@ from ruamel.yaml import YAML
 
 # The test suite's tiny repos and reference config, from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.integration.helpers import STANDIN_IMAGES, make_repo
+from tests.integration.helpers import STANDIN_IMAGES
 from tests.reference import reference_config
+
+from wtdock.demo.repos import make_repo
 
 WTDOCK = [sys.executable, "-m", "wtdock"]
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}

@@ -749,3 +749,33 @@ def remove_volumes(names: Sequence[str]) -> list[str]:
                 _api().volumes.get(name).remove(force=True)
                 removed.append(name)
     return removed
+
+
+def local_image_tags() -> set[str]:
+    """Every tag of every local image (``postgres:16-alpine``): one call to the engine."""
+    with _engine_errors("list images"):
+        return {str(tag) for image in _api().images.list() for tag in image.tags}
+
+
+def pull_image(tag: str) -> None:
+    """Pull ``tag`` from its registry; a registry that does not answer is an EngineError in the
+    engine's words."""
+    name, _, version = tag.rpartition(":")
+    if not name or "/" in version:  # no tag, or the colon was a registry's port
+        name, version = tag, "latest"
+    with _engine_errors(f"pull {tag}", ["docker", "pull", tag]):
+        _api().images.pull(name, tag=version)
+
+
+def remove_images(tags: Sequence[str]) -> list[str]:
+    """Remove these image tags (not forced: one a container still uses stays); one already gone is
+    no error. The tags removed."""
+    import docker
+
+    removed = []
+    with _engine_errors(f"remove {len(tags)} image(s)"):
+        for tag in tags:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                _api().images.remove(tag)
+                removed.append(tag)
+    return removed

@@ -15,8 +15,9 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.helpers import STANDIN_IMAGES, Sandbox, make_repo
+from tests.integration.helpers import STANDIN_IMAGES, Sandbox
 from tests.reference import REFERENCE_BASE, RUNTIME_IMAGE, reference_config
+from wtdock.demo.repos import make_repo
 
 RUN_ID = f"wt{secrets.token_hex(3)}"
 STALE = re.compile(r"^wt[0-9a-f]{6}-")  # any run's workspaces: scripts/test removes them before pytest

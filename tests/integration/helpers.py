@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +19,6 @@ from typer.testing import CliRunner, Result
 
 from wtdock.cli.app import app
 
-APPS = Path(__file__).parent / "apps"
 STANDIN_IMAGES = {
     "WTDOCK_IMAGE_POSTGRES": "wtdock-standin/postgres:16",
     "WTDOCK_IMAGE_REDIS": "wtdock-standin/redis:7",
@@ -56,22 +54,6 @@ def run_wtdock(
         timeout=timeout,
         check=False,
     )
-
-
-def make_repo(path: Path, server: str, label: str, branches: dict[str, str]) -> None:
-    """A repo whose branch.txt says which branch it is: `main`, plus one commit per extra branch."""
-    path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    shutil.copy(APPS / server, path / "server.py")
-    (path / "branch.txt").write_text(f"{label} main\n")
-    (path / ".gitignore").write_text(".env\n")
-    git(path, "add", "-A")
-    git(path, "commit", "-qm", "init")
-    for branch, text in branches.items():
-        git(path, "checkout", "-q", "-b", branch, "main")
-        (path / "branch.txt").write_text(f"{text}\n")
-        git(path, "commit", "-qam", f"work on {branch}")
-    git(path, "checkout", "-q", "main")
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.helpers import APPS, Sandbox, git, http_get
+from tests.integration.helpers import Sandbox, git, http_get
+from wtdock.demo import APPS
 
 
 def make_monorepo(path: Path) -> None:

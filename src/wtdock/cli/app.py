@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, prepare, repair, rescue, shared, tickets
+from wtdock.cli import db, demo, prepare, repair, rescue, shared, tickets
 from wtdock.cli import init as init_cmd
 from wtdock.cli import schema as schema_cmd
 from wtdock.cli.output import echo, emit, error, json_error
@@ -73,6 +73,7 @@ app.command()(prepare.setup)
 app.command()(prepare.trust)
 app.command()(init_cmd.init)
 app.command()(schema_cmd.schema)
+app.command()(demo.demo)
 
 
 def _version(value: bool) -> None:
