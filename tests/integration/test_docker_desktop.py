@@ -28,7 +28,8 @@ def test_docker_ps_by_ticket_label_shows_exactly_that_tickets_containers(referen
     ws.cli("up", "feat-02x")  # a name feat-02 is a prefix of
     ws.cli("up", "feat-01")
 
-    found = {c["Names"] for c in docker_ps("dev.wtdock.ticket=feat-02")}
+    # Two workspaces on one engine may both have a feat-02: the workspace label tells them apart.
+    found = {c["Names"] for c in docker_ps("dev.wtdock.ticket=feat-02", f"dev.wtdock.workspace={ws.name}")}
     assert found == {f"{ws.name}-feat-02-front-1", f"{ws.name}-feat-02-api-1"}
 
     urls = ws.json("url", "feat-02")["urls"]

@@ -47,7 +47,7 @@ def reaper_on(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def ticket(make_workspace: Callable[..., Sandbox]) -> tuple[Sandbox, TicketInfo]:
     """A ticket with its own API (off feat/endpoint), as the pytest plugin hands it to a test."""
-    ws = make_workspace("tc", base=5400)
+    ws = make_workspace("tc")
     ws.cli("up", "feat-02", "--from", "api=feat/endpoint")
     ctx = Context(Workspace.load(explicit=str(ws.root)))
     return ws, ticket_info(ctx, view(ctx, "feat-02"))
@@ -125,7 +125,7 @@ def test_the_tickets_api_reaches_a_helper_by_its_alias_and_cleanup_removes_only_
 def test_orphans_are_the_containers_of_sessions_whose_process_is_gone(
     make_workspace: Callable[..., Sandbox], session: TestSession, reaper_on: None, engine: docker.DockerClient
 ) -> None:
-    ws = make_workspace("tcorphan", base=5600)
+    ws = make_workspace("tcorphan")
     # The workspace network, as wtdock makes it (labelled, so the workspace fixture removes it).
     engine.networks.create(f"{ws.name}-net", driver="bridge", labels={LABEL_WORKSPACE: ws.name})
     info = TicketInfo(name="t1", workspace=ws.name, project=f"{ws.name}-t1", network=f"{ws.name}-net", urls={},

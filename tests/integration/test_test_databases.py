@@ -22,8 +22,6 @@ from wtdock.ops.test_sessions import TestSession
 from wtdock.registry import TicketRecord
 from wtdock.workspace import Workspace
 
-BASE = 7200  # fronts on 7201-, APIs on 8201-: away from the documented ports other sessions use
-
 # One pytest-xdist worker: its source and its database, made in its own process (locks are per process).
 WORKER = """
 import json, sys
@@ -75,7 +73,7 @@ def ticket(ctx: Context, name: str) -> TicketRecord:
 @pytest.fixture
 def ws(make_workspace: Callable[..., Sandbox]) -> Sandbox:
     """t1 with its own API, so its own database, holding one row."""
-    sandbox: Sandbox = make_workspace("tdb", base=BASE)
+    sandbox: Sandbox = make_workspace("tdb")
     sandbox.cli("up", "t1", "--from", "api=feat/endpoint")
     sql(server_url(sandbox, "app_t1"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (1)")
     return sandbox
@@ -136,7 +134,7 @@ def test_four_workers_at_once_on_one_ticket_each_get_a_database(ws: Sandbox) -> 
 
 
 def test_without_a_ticket_database_clones_come_from_the_template(make_workspace: Callable[..., Sandbox]) -> None:
-    ws: Sandbox = make_workspace("tdbt", base=BASE)
+    ws: Sandbox = make_workspace("tdbt")
     ws.cli("shared", "up")
     sql(server_url(ws, "app"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (7)")
     ws.cli("up", "t2")  # the shared API: no database of its own
