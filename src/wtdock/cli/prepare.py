@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit
 
@@ -14,14 +15,17 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def setup(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET")],
-    service: Annotated[str | None, typer.Argument(help="Only this service.", metavar="SERVICE")] = None,
+    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET", autocompletion=complete.tickets)],
+    service: Annotated[str | None, typer.Argument(help="Only this service.", metavar="SERVICE",
+                                                 autocompletion=complete.services)] = None,
     force: Annotated[bool, typer.Option("--force", help="Run even where the inputs did not change.")] = False,
     json: Json = False,
 ) -> None:
     """Run a ticket's setup commands again (where their inputs changed, or all with --force).
 
-    Example: wtdock setup feat-02 api --force
+    \b
+    Example:
+      wtdock setup feat-02 api --force
     """
     from wtdock.ops.setup import setup as run_setup
 
@@ -42,7 +46,9 @@ def trust(
 ) -> None:
     """Trust the setup and migrate commands of a wtdock.yaml committed in a repo.
 
-    Example: wtdock trust --show, then wtdock trust
+    \b
+    Example:
+      wtdock trust --show, then wtdock trust
     """
     from wtdock.ops import trust as trusting
     from wtdock.yamlio import dump
