@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo
 from wtdock.errors import NotFoundError
@@ -16,9 +15,9 @@ from wtdock.errors import NotFoundError
 
 def open_(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET", autocompletion=complete.tickets)],
+    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET")],
     service: Annotated[str | None, typer.Argument(help="Left out: the first service with a URL (the front-end).",
-                                                  metavar="SERVICE", autocompletion=complete.services)] = None,
+                                                  metavar="SERVICE")] = None,
 ) -> None:
     """Open a ticket's URL in the browser; print it where there is no browser (over SSH, in CI).
 

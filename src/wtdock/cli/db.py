@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit, table
 
@@ -57,7 +56,7 @@ def list_(ctx: typer.Context, json: Json = False) -> None:
 @app.command()
 def reset(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET", autocompletion=complete.tickets)],
+    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     json: Json = False,
 ) -> None:
@@ -108,8 +107,7 @@ def drop(
 @app.command()
 def psql(
     ctx: typer.Context,
-    ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.", metavar="TICKET",
-                                                 autocompletion=complete.tickets)] = None,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.", metavar="TICKET")] = None,
 ) -> None:
     """An interactive psql on a ticket's database, inside the shared Postgres container.
 

@@ -1,11 +1,13 @@
-"""Help that reads like other CLIs': ``TICKET`` and ``[SERVICE]`` in usage lines, not typer's
-``{ticket}`` and ``ticket <str>``."""
+"""Help that reads like other CLIs' (``TICKET`` and ``[SERVICE]`` in usage lines, not typer's
+``{ticket}`` and ``ticket <str>``), and completion by metavar."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from typer.core import TyperArgument
+
+from wtdock.cli.complete import BY_METAVAR
 
 
 class WtdockArgument(TyperArgument):
@@ -24,10 +26,15 @@ class WtdockArgument(TyperArgument):
 
 
 def tidy(command: Any) -> None:
-    """Give every argument of ``command`` and its subcommands wtdock's rendering. Typer builds its
-    parameters itself, so they are adjusted once the command tree exists."""
+    """Give every argument of ``command`` and its subcommands wtdock's rendering, and every
+    ``TICKET``, ``SERVICE`` or ``REPO=...`` its completion. Typer builds its parameters itself, so
+    they are adjusted once the command tree exists; completers set here (click's own hook) cost
+    `--help` nothing, where typer's ``autocompletion=`` inspects each one on every run."""
     for param in getattr(command, "params", []):
         if type(param) is TyperArgument:
             param.__class__ = WtdockArgument  # same fields, other rendering
+        completer = BY_METAVAR.get(param.metavar or "")
+        if completer is not None and param._custom_shell_complete is None:
+            param._custom_shell_complete = completer  # click's own hook
     for sub in getattr(command, "commands", {}).values():
         tidy(sub)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit
 
@@ -15,9 +14,8 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def setup(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET", autocompletion=complete.tickets)],
-    service: Annotated[str | None, typer.Argument(help="Only this service.", metavar="SERVICE",
-                                                 autocompletion=complete.services)] = None,
+    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET")],
+    service: Annotated[str | None, typer.Argument(help="Only this service.", metavar="SERVICE")] = None,
     force: Annotated[bool, typer.Option("--force", help="Run even where the inputs did not change.")] = False,
     json: Json = False,
 ) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit, table
 
@@ -24,8 +23,7 @@ RescueId = Annotated[str, typer.Argument(metavar="ID", help="As `wtdock rescue l
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    ticket: Annotated[str | None, typer.Argument(help="Only this ticket's.", metavar="TICKET",
-                                                 autocompletion=complete.tickets)] = None,
+    ticket: Annotated[str | None, typer.Argument(help="Only this ticket's.", metavar="TICKET")] = None,
     json: Json = False,
 ) -> None:
     """Every rescue: id, ticket, repo, kind, when, and what it holds.

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit, table
 
@@ -118,8 +117,7 @@ def down(
 @app.command()
 def logs(
     ctx: typer.Context,
-    service: Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE",
-                                                 autocompletion=complete.services)] = None,
+    service: Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
 ) -> None:
     """Logs of the shared services (or of one).

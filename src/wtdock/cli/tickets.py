@@ -6,18 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from wtdock.cli import complete
 from wtdock.cli.common import context, split_pairs
 from wtdock.cli.output import echo, emit, table
 
 if TYPE_CHECKING:
     from wtdock.ops.views import ServiceView, TicketView
 
-Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.", metavar="TICKET",
-                                        autocompletion=complete.tickets)]
+Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.", metavar="TICKET")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Service = Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE",
-                                               autocompletion=complete.services)]
+Service = Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")]
 
 
 def _where(svc: ServiceView) -> str:
@@ -40,15 +37,15 @@ def up(
     ctx: typer.Context,
     ticket: Ticket,
     from_: Annotated[list[str], typer.Option("--from", help="A new ticket branch off REF (repeatable).",
-                                             metavar="REPO=REF", autocompletion=complete.repo_pairs)] = [],  # noqa: B006
-    checkout: Annotated[list[str], typer.Option("--checkout", help="Use an existing branch.", metavar="REPO=BRANCH",
-                                                autocompletion=complete.repo_pairs)] = [],  # noqa: B006
-    worktree: Annotated[list[str], typer.Option("--worktree", help="Adopt an existing worktree.", metavar="REPO=PATH",
-                                                autocompletion=complete.repo_pairs)] = [],  # noqa: B006
-    own: Annotated[list[str], typer.Option("--own", help="Run the ticket's own instance (kept).", metavar="SERVICE",
-                                           autocompletion=complete.services)] = [],  # noqa: B006
-    shared: Annotated[list[str], typer.Option("--shared", help="Use the shared instance (kept).", metavar="SERVICE",
-                                              autocompletion=complete.services)] = [],  # noqa: B006
+                                             metavar="REPO=REF")] = [],  # noqa: B006
+    checkout: Annotated[list[str], typer.Option("--checkout", help="Use an existing branch.",
+                                                metavar="REPO=BRANCH")] = [],  # noqa: B006
+    worktree: Annotated[list[str], typer.Option("--worktree", help="Adopt an existing worktree.",
+                                                metavar="REPO=PATH")] = [],  # noqa: B006
+    own: Annotated[list[str], typer.Option("--own", help="Run the ticket's own instance (kept).",
+                                           metavar="SERVICE")] = [],  # noqa: B006
+    shared: Annotated[list[str], typer.Option("--shared", help="Use the shared instance (kept).",
+                                              metavar="SERVICE")] = [],  # noqa: B006
     build: Annotated[bool, typer.Option("--build", help="Build its images even if unchanged.")] = False,
     json: Json = False,
 ) -> None:
@@ -171,7 +168,7 @@ def url(
 def env(
     ctx: typer.Context,
     ticket: Annotated[str | None, typer.Argument(help="Left out: the ticket whose worktree you are in.",
-                                                 metavar="TICKET", autocompletion=complete.tickets)] = None,
+                                                 metavar="TICKET")] = None,
     json: Json = False,
     dotenv: Annotated[bool, typer.Option("--dotenv", help="KEY=value lines.")] = False,
 ) -> None:
@@ -215,8 +212,7 @@ def logs(
 def exec_(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str, typer.Argument(help="One of the ticket's own services.", metavar="SERVICE",
-                                           autocompletion=complete.services)],
+    service: Annotated[str, typer.Argument(help="One of the ticket's own services.", metavar="SERVICE")],
     command: Annotated[list[str], typer.Argument(help="The command, after --.", metavar="-- CMD...")],
 ) -> None:
     """Run a command in one of a ticket's own containers.
@@ -294,14 +290,13 @@ def register(app: typer.Typer) -> None:
 
 
 Isolated = Annotated[bool, typer.Option("--isolated", help="Run against a throwaway stack, removed after.")]
-InService = Annotated[str | None, typer.Option("--in", help="Run CMD in this service's container.", metavar="SERVICE",
-                                               autocompletion=complete.services)]
+InService = Annotated[str | None, typer.Option("--in", help="Run CMD in this service's container.", metavar="SERVICE")]
 
 
 def test(
     ctx: typer.Context,
     args: Annotated[list[str], typer.Argument(help="The ticket (left out: the worktree's), then the command.",
-                                              metavar="[TICKET] -- CMD...", autocompletion=complete.tickets)],
+                                              metavar="[TICKET] -- CMD...")],
     isolated: Isolated = False,
     in_: InService = None,
 ) -> None:
