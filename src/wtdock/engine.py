@@ -324,19 +324,82 @@ def _compose(project: str, file: Path) -> DockerClient:
     )
 
 
-def compose_up(project: str, file: Path, wait_timeout: int, services: Sequence[str] = ()) -> None:
+def compose_up(
+    project: str, file: Path, wait_timeout: int, services: Sequence[str] = (),
+    on_status: Callable[[str, str], None] | None = None,
+) -> None:
     """``up --detach --wait`` with an explicit project name, so no COMPOSE_PROJECT_NAME hijacks it
     (of ``services`` only, when given).
     A service that exits or stays unhealthy is named, with its exit code or health, its
     healthcheck's last output and its last log lines (Compose's own last line may be anything, such
-    as the last line of a build log)."""
+    as the last line of a build log). ``on_status(service, text)`` hears each container's state
+    (and its healthcheck's last output) as it changes while Compose waits."""
+    watcher = _StatusWatcher(project, on_status) if on_status is not None else None
     try:
+        if watcher is not None:
+            watcher.start()
         _run_compose(project, file, "up", lambda c: c.compose.up(
             list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True,
             remove_orphans=True,
         ))
     except ServiceFailedError as err:
         raise _named(project, err) from err
+    finally:
+        if watcher is not None:
+            watcher.stop()
+
+
+class _StatusWatcher:
+    """Polls a project's containers while `compose up --wait` runs (Compose itself is quiet: its
+    own progress would garble ours) and reports what changed, by service."""
+
+    INTERVAL = 1.0
+
+    def __init__(self, project: str, report: Callable[[str, str], None]) -> None:
+        import threading
+
+        self._project, self._report = project, report
+        self._said: dict[str, str] = {}
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wtdock-status", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self._poll()  # the last word: what each service ended as
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.INTERVAL):
+            # Progress is a courtesy: a poll that fails (the engine busy, a container just removed)
+            # must never fail the `up` it describes.
+            with contextlib.suppress(Exception):
+                self._poll()
+
+    def _poll(self) -> None:
+        found = _api().containers.list(all=True, filters={"label": f"{LABEL_PROJECT}={self._project}"})
+        for container in found:
+            service = (container.labels or {}).get(LABEL_SERVICE, container.name)
+            text = _status_text(container.attrs.get("State") or {})
+            if self._said.get(service) != text:
+                self._said[service] = text
+                self._report(service, text)
+
+
+def _status_text(state: Mapping[str, Any]) -> str:
+    """``running (healthy)``, ``starting: <the healthcheck's last output>``, ``exited (1)``."""
+    status, health = state.get("Status", "unknown"), state.get("Health") or {}
+    if status == "exited":
+        return f"exited ({state.get('ExitCode')})"
+    if status != "running" or not health:
+        return str(status)
+    checks = health.get("Log") or []
+    last = str(checks[-1].get("Output") or "").strip().splitlines()[-1:] if checks else []
+    verdict = str(health.get("Status", "starting"))
+    return f"{verdict}: {last[0]}" if last and verdict != "healthy" else f"running ({verdict})"
 
 
 LOG_TAIL = 15

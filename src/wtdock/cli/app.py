@@ -9,19 +9,30 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import db, demo, prepare, repair, rescue, shared, tickets
+from wtdock.cli import browse, db, demo, prepare, repair, rescue, shared, tickets
 from wtdock.cli import init as init_cmd
 from wtdock.cli import schema as schema_cmd
+from wtdock.cli.help import tidy
 from wtdock.cli.output import echo, emit, error, json_error
 from wtdock.errors import WtdockError
 
 GROUPS = ("shared", "db", "rescue")
 ROOT_OPTIONS_WITH_VALUES = ("-w", "--workspace")
+EXAMPLES = """\b
+Examples:
+  wtdock up feat-02 --from front=feat/ui --from api=feat/endpoint
+  wtdock ps
+  wtdock open feat-02
+  wtdock down feat-02"""
 
 
 class WtdockGroup(TyperGroup):
     """Renders every wtdock error once, as one line plus a hint (or as JSON under `--json`), with
     its exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tidy(self)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["wtdock.args"] = list(args)
@@ -60,7 +71,8 @@ app = typer.Typer(
     help="A running copy of your multi-repo app per ticket: git worktrees + one Compose project each, "
     "sharing one Postgres, Redis and event stream.",
     no_args_is_help=True,
-    add_completion=False,
+    epilog=EXAMPLES,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -74,6 +86,7 @@ app.command()(prepare.trust)
 app.command()(init_cmd.init)
 app.command()(schema_cmd.schema)
 app.command()(demo.demo)
+app.command("open")(browse.open_)
 
 
 def _version(value: bool) -> None:
@@ -87,20 +100,29 @@ def root(
     ctx: typer.Context,
     workspace: Annotated[
         str | None,
-        typer.Option("--workspace", "-w", envvar="WTDOCK_WORKSPACE", help="Folder holding wtdock.yaml."),
+        typer.Option("--workspace", "-w", envvar="WTDOCK_WORKSPACE", help="Folder holding wtdock.yaml.",
+                     metavar="PATH"),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress on stderr (errors still print).")
+    ] = False,
     version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = {"workspace": workspace}
+    ctx.obj = {"workspace": workspace, "quiet": quiet}
 
 
 @app.command()
 def doctor(
     ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False
 ) -> None:
-    """Check the engine, Compose, git and the workspace config; one line each."""
+    """Check the engine, Compose, git and the workspace config; one line each.
+
+    \b
+    Example:
+      wtdock doctor --json
+    """
     from wtdock.ops.doctor import doctor as run_doctor
 
     checks = run_doctor(Path.cwd(), ctx.obj.get("workspace"))

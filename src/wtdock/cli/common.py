@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import typer
 
-from wtdock.cli.output import progress
+from wtdock.cli.output import live_progress, progress, quiet, settle, terminal
 
 if TYPE_CHECKING:
     from wtdock.ops.context import Context
@@ -17,8 +18,15 @@ def context(ctx: typer.Context) -> Context:
     from wtdock.workspace import Workspace
 
     root = ctx.find_root()
-    explicit = (root.obj or {}).get("workspace")
-    return Context(Workspace.load(explicit=explicit), say=progress)
+    options = root.obj or {}
+    ws = Workspace.load(explicit=options.get("workspace"))
+    if options.get("quiet"):
+        return Context(ws, say=quiet)
+    if not terminal(sys.stderr):
+        return Context(ws, say=progress)
+    live = live_progress()
+    ctx.call_on_close(settle)  # the display ends with the command, also when it fails
+    return Context(ws, say=live.say, live=live)
 
 
 def split_pairs(values: list[str], option: str) -> list[tuple[str, str]]:

@@ -9,7 +9,8 @@ import typer
 from wtdock.cli.common import context
 from wtdock.cli.output import echo, emit, table
 
-app = typer.Typer(help="Per-ticket databases in the shared Postgres.", no_args_is_help=True)
+app = typer.Typer(help="Per-ticket databases in the shared Postgres.", no_args_is_help=True,
+                  epilog="\b\nExample:\n  wtdock db list")
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
@@ -19,6 +20,10 @@ def snapshot(ctx: typer.Context, json: Json = False) -> None:
 
     Sessions on the base database are closed for the moment of the copy; apps reconnect.
     Tickets that already have a database keep it as it is.
+
+    \b
+    Example:
+      wtdock db snapshot
     """
     from wtdock.ops.databases import snapshot as run_snapshot
 
@@ -32,7 +37,12 @@ def snapshot(ctx: typer.Context, json: Json = False) -> None:
 
 @app.command("list")
 def list_(ctx: typer.Context, json: Json = False) -> None:
-    """The base, the template and every ticket database, with sizes."""
+    """The base, the template and every ticket database, with sizes.
+
+    \b
+    Example:
+      wtdock db list --json
+    """
     from wtdock.ops.databases import list_databases
 
     rows = list_databases(context(ctx))
@@ -46,11 +56,16 @@ def list_(ctx: typer.Context, json: Json = False) -> None:
 @app.command()
 def reset(
     ctx: typer.Context,
-    ticket: Annotated[str, typer.Argument(metavar="TICKET")],
+    ticket: Annotated[str, typer.Argument(help="Ticket name.", metavar="TICKET")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     json: Json = False,
 ) -> None:
-    """Drop a ticket's database and clone it again from the template."""
+    """Drop a ticket's database and clone it again from the template.
+
+    \b
+    Example:
+      wtdock db reset feat-02 --yes
+    """
     from wtdock.ops.databases import reset as run_reset
     from wtdock.ops.records import find_record
 
@@ -72,7 +87,12 @@ def drop(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     json: Json = False,
 ) -> None:
-    """Dump, then drop, a database that a plain `down` kept (its ticket is gone)."""
+    """Dump, then drop, a database that a plain `down` kept (its ticket is gone).
+
+    \b
+    Example:
+      wtdock db drop app_feat_02
+    """
     from wtdock.ops.databases import drop_kept
 
     if not yes:
@@ -89,7 +109,12 @@ def psql(
     ctx: typer.Context,
     ticket: Annotated[str | None, typer.Argument(help="Left out: the base database.", metavar="TICKET")] = None,
 ) -> None:
-    """An interactive psql on a ticket's database, inside the shared Postgres container."""
+    """An interactive psql on a ticket's database, inside the shared Postgres container.
+
+    \b
+    Example:
+      wtdock db psql feat-02
+    """
     from wtdock.ops.attach import psql as run_psql
 
     raise typer.Exit(run_psql(context(ctx), ticket))

@@ -1,26 +1,61 @@
-"""Rendering results: aligned tables for people, JSON for programs. Nothing else prints."""
+"""Rendering results: tables for people (rich on a terminal, aligned plain text when piped), JSON
+for programs, progress on stderr. Nothing else prints."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from wtdock.errors import BuildFailedError, ServiceFailedError, ToolError, WtdockError
 
+if TYPE_CHECKING:
+    from wtdock.cli.live import LiveLines
+
+_live: list[LiveLines] = []  # the live progress display of this command, while it runs
+
+
+def terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal that can take rich's output (not a pipe, not TERM=dumb)."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def colour() -> bool:
+    return not os.environ.get("NO_COLOR")  # https://no-color.org: set and not empty
+
+
+def live_progress() -> LiveLines:
+    """The live per-service lines on stderr, made once per command (cli/common.py asks for it only
+    when stderr is a terminal)."""
+    from wtdock.cli.live import LiveLines
+
+    if not _live:
+        _live.append(LiveLines(colour()))
+    return _live[0]
+
+
+def settle() -> None:
+    """Stop the live display: what follows (a result, an error) prints below its last state."""
+    for shown in _live:
+        shown.stop()  # kept: a step after a result starts it again
+
 
 def echo(text: str = "") -> None:
+    settle()
     typer.echo(text)
 
 
 def progress(text: str) -> None:
     typer.echo(f"wtdock: {text}", err=True)
+
+
+def quiet(_: str) -> None:
+    """`-q`: no progress (errors still print, through ``error``)."""
 
 
 JSON_VERSION = 1  # of the envelope and every command's fields; bumped only when a field goes or changes
@@ -35,6 +70,7 @@ def envelope(command: str, fields: Any) -> dict[str, Any]:
 
 def emit(command: str, fields: Any) -> None:
     """A command's result as JSON on stdout, in the versioned envelope."""
+    import json  # here, not at the top: `--help` and completion do without it
     echo(json.dumps(envelope(command, fields), indent=2))
 
 
@@ -61,6 +97,7 @@ def error_fields(err: WtdockError) -> dict[str, Any]:
 
 def json_error(command: str, err: WtdockError) -> None:
     """Under `--json` an error is JSON too, on stdout (the exit code is unchanged)."""
+    import json
     echo(json.dumps({"wtdock": JSON_VERSION, "command": command, "error": error_fields(err)}, indent=2))
 
 
@@ -77,7 +114,12 @@ def _plain(value: Any) -> Any:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, indent: str = "") -> None:
-    """Columns padded to their widest cell; the last column is not padded."""
+    """A rich table on a terminal; piped, columns padded to their widest cell (the last one not
+    padded), the format scripts and tests read."""
+    if terminal(sys.stdout) and (rows or headers):
+        settle()
+        _rich_table(rows, headers, indent)
+        return
     allrows = [list(headers)] + [list(r) for r in rows] if headers else [list(r) for r in rows]
     if not allrows:
         return
@@ -87,8 +129,30 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, i
         echo((indent + "  ".join(cells)).rstrip())
 
 
+# A cell's first word -> its colour on a terminal: states and statuses read at a glance.
+_STYLES = {"running": "green", "healthy": "green", "stopped": "dim", "exited": "red", "unhealthy": "red",
+           "degraded": "yellow", "partial": "yellow", "missing": "red", "starting": "yellow", "shared": "cyan"}
+
+
+def _rich_table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None, indent: str) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    found = Table(box=box.SIMPLE_HEAD if headers else None, show_header=bool(headers), pad_edge=False,
+                  header_style="bold", show_edge=False)
+    for header in headers or [""] * len(rows[0]):
+        found.add_column(header, overflow="fold")
+    for row in rows:
+        found.add_row(*(Text(cell, style=_STYLES.get(cell.split(" ", 1)[0], "")) for cell in row))
+    Console(no_color=not colour(), highlight=False).print(Padding(found, (0, 0, 0, len(indent)), expand=False))
+
+
 def error(err: WtdockError) -> None:
     """One line, the details indented under it, then the hint. More under WTDOCK_DEBUG=1."""
+    settle()
     out = sys.stderr
     print(f"wtdock: error: {err.message}", file=out)
     for line in err.details:

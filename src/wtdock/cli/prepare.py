@@ -21,7 +21,9 @@ def setup(
 ) -> None:
     """Run a ticket's setup commands again (where their inputs changed, or all with --force).
 
-    Example: wtdock setup feat-02 api --force
+    \b
+    Example:
+      wtdock setup feat-02 api --force
     """
     from wtdock.ops.setup import setup as run_setup
 
@@ -42,7 +44,9 @@ def trust(
 ) -> None:
     """Trust the setup and migrate commands of a wtdock.yaml committed in a repo.
 
-    Example: wtdock trust --show, then wtdock trust
+    \b
+    Example:
+      wtdock trust --show, then wtdock trust
     """
     from wtdock.ops import trust as trusting
     from wtdock.yamlio import dump

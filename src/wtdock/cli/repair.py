@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 def repair(ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Rebuild a lost, emptied or corrupt registry (.wtdock/state.json) from the engine's labels, the
-    tickets' worktrees and the databases' comments. Adds only; a corrupt file is moved aside first."""
+    tickets' worktrees and the databases' comments. Adds only; a corrupt file is moved aside first.
+
+    \b
+    Example:
+      wtdock repair --json
+    """
     from wtdock.ops.repair import repair as run_repair
 
     result = run_repair(context(ctx))

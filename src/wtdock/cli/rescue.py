@@ -13,6 +13,7 @@ from wtdock.cli.output import echo, emit, table
 app = typer.Typer(
     help="What `wtdock down` kept before it removed a worktree: commits, uncommitted work, ignored files.",
     no_args_is_help=True,
+    epilog="\b\nExample:\n  wtdock rescue list",
 )
 _WORDS = {"uncommitted": "uncommitted work"}
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -22,10 +23,15 @@ RescueId = Annotated[str, typer.Argument(metavar="ID", help="As `wtdock rescue l
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    ticket: Annotated[str | None, typer.Argument(help="Only this ticket's.")] = None,
+    ticket: Annotated[str | None, typer.Argument(help="Only this ticket's.", metavar="TICKET")] = None,
     json: Json = False,
 ) -> None:
-    """Every rescue: id, ticket, repo, kind, when, and what it holds."""
+    """Every rescue: id, ticket, repo, kind, when, and what it holds.
+
+    \b
+    Example:
+      wtdock rescue list feat-02
+    """
     from wtdock.ops.rescue import list_rescues
 
     found = list_rescues(context(ctx), ticket)
@@ -41,7 +47,12 @@ def list_(
 
 @app.command()
 def show(ctx: typer.Context, rescue_id: RescueId, json: Json = False) -> None:
-    """A kept commit's message and the files it changes, or the ignored files kept."""
+    """A kept commit's message and the files it changes, or the ignored files kept.
+
+    \b
+    Example:
+      wtdock rescue show feat-02/api/1
+    """
     from wtdock.ops.rescue import show as run_show
 
     detail = run_show(context(ctx), rescue_id)
@@ -70,14 +81,20 @@ def restore(
     ctx: typer.Context,
     rescue_id: RescueId,
     into: Annotated[Path | None, typer.Option("--into", help="Where uncommitted work or ignored files go "
-                                              "(default: the ticket's worktree, if it exists again).")] = None,
+                                              "(default: the ticket's worktree, if it exists again).",
+                                              metavar="PATH")] = None,
     branch: Annotated[str | None, typer.Option("--branch", help="A commit's new branch (default "
                                                "rescue/<slug>-<repo>-<n>); uncommitted work: a branch at "
-                                               "its commit instead.")] = None,
+                                               "its commit instead.", metavar="BRANCH")] = None,
     json: Json = False,
 ) -> None:
     """Bring a rescue back: a commit as a new branch, uncommitted work as uncommitted changes, ignored
-    files as copies (never over a file that exists)."""
+    files as copies (never over a file that exists).
+
+    \b
+    Example:
+      wtdock rescue restore feat-02/api/1 --branch keep/experiment
+    """
     from wtdock.ops.rescue import restore as run_restore
 
     done = run_restore(context(ctx), rescue_id, into=into, branch=branch)
@@ -108,7 +125,12 @@ def drop(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     json: Json = False,
 ) -> None:
-    """Forget a rescue: its ref goes (git's gc then prunes the commit), or its copied files."""
+    """Forget a rescue: its ref goes (git's gc then prunes the commit), or its copied files.
+
+    \b
+    Example:
+      wtdock rescue drop feat-02/api/1 --yes
+    """
     from wtdock.ops.rescue import drop as run_drop
     from wtdock.ops.rescue import find
 

@@ -12,7 +12,8 @@ from wtdock.cli.output import echo, emit, table
 if TYPE_CHECKING:
     from wtdock.ops.shared import SharedStatus
 
-app = typer.Typer(help="The shared services every ticket uses.", no_args_is_help=True)
+app = typer.Typer(help="The shared services every ticket uses.", no_args_is_help=True,
+                  epilog="\b\nExample:\n  wtdock shared status")
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
@@ -28,7 +29,12 @@ def _show(status: SharedStatus) -> None:
 
 @app.command()
 def up(ctx: typer.Context, json: Json = False) -> None:
-    """Start the shared services (a no-op when they already run) and wait until healthy."""
+    """Start the shared services (a no-op when they already run) and wait until healthy.
+
+    \b
+    Example:
+      wtdock shared up
+    """
     from wtdock.ops.shared import shared_up
 
     result = shared_up(context(ctx))
@@ -40,7 +46,12 @@ def up(ctx: typer.Context, json: Json = False) -> None:
 
 @app.command()
 def status(ctx: typer.Context, json: Json = False) -> None:
-    """Each shared service with its state and host URL."""
+    """Each shared service with its state and host URL.
+
+    \b
+    Example:
+      wtdock shared status --json
+    """
     from wtdock.ops.shared import shared_status
 
     result = shared_status(context(ctx))
@@ -52,7 +63,12 @@ def status(ctx: typer.Context, json: Json = False) -> None:
 
 @app.command()
 def env(ctx: typer.Context, json: Json = False) -> None:
-    """Connection URLs for host tools (psql, redis-cli, ...), password included."""
+    """Connection URLs for host tools (psql, redis-cli, ...), password included.
+
+    \b
+    Example:
+      wtdock shared env > .env.shared
+    """
     from wtdock.ops.shared import shared_env
 
     values = shared_env(context(ctx))
@@ -71,7 +87,12 @@ def down(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting data.")] = False,
     json: Json = False,
 ) -> None:
-    """Stop and remove the shared containers (the network too, once nothing is on it); data stays unless --volumes."""
+    """Stop and remove the shared containers (the network too, once nothing is on it); data stays unless --volumes.
+
+    \b
+    Example:
+      wtdock shared down --force
+    """
     from wtdock.ops.shared import shared_down
 
     wctx = context(ctx)
@@ -96,10 +117,15 @@ def down(
 @app.command()
 def logs(
     ctx: typer.Context,
-    service: Annotated[str | None, typer.Argument(metavar="SERVICE")] = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+    service: Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
 ) -> None:
-    """Logs of the shared services (or of one)."""
+    """Logs of the shared services (or of one).
+
+    \b
+    Example:
+      wtdock shared logs postgres -f
+    """
     from wtdock.ops.attach import shared_logs
 
     raise typer.Exit(shared_logs(context(ctx), service, follow=follow))
@@ -107,7 +133,12 @@ def logs(
 
 @app.command()
 def render(ctx: typer.Context) -> None:
-    """Write and print the shared project's complete compose file, without starting anything."""
+    """Write and print the shared project's complete compose file, without starting anything.
+
+    \b
+    Example:
+      wtdock shared render
+    """
     from wtdock.ops.shared import render_shared
 
     typer.echo(render_shared(context(ctx)), nl=False)

@@ -12,8 +12,9 @@ from wtdock.cli.output import echo, emit, table
 if TYPE_CHECKING:
     from wtdock.ops.views import ServiceView, TicketView
 
-Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.")]
+Ticket = Annotated[str, typer.Argument(help="Ticket name, e.g. feat-02 or feat/dashboard-filters.", metavar="TICKET")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Service = Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")]
 
 
 def _where(svc: ServiceView) -> str:
@@ -35,15 +36,26 @@ def _services(view: TicketView, with_state: bool = False) -> list[list[str]]:
 def up(
     ctx: typer.Context,
     ticket: Ticket,
-    from_: Annotated[list[str], typer.Option("--from", help="REPO=REF: a new ticket branch off REF.")] = [],  # noqa: B006
-    checkout: Annotated[list[str], typer.Option("--checkout", help="REPO=BRANCH: use an existing branch.")] = [],  # noqa: B006
-    worktree: Annotated[list[str], typer.Option("--worktree", help="REPO=PATH: adopt an existing worktree.")] = [],  # noqa: B006
-    own: Annotated[list[str], typer.Option("--own", help="SERVICE: run the ticket's own instance (kept).")] = [],  # noqa: B006
-    shared: Annotated[list[str], typer.Option("--shared", help="SERVICE: use the shared instance (kept).")] = [],  # noqa: B006
+    from_: Annotated[list[str], typer.Option("--from", help="A new ticket branch off REF (repeatable).",
+                                             metavar="REPO=REF")] = [],  # noqa: B006
+    checkout: Annotated[list[str], typer.Option("--checkout", help="Use an existing branch.",
+                                                metavar="REPO=BRANCH")] = [],  # noqa: B006
+    worktree: Annotated[list[str], typer.Option("--worktree", help="Adopt an existing worktree.",
+                                                metavar="REPO=PATH")] = [],  # noqa: B006
+    own: Annotated[list[str], typer.Option("--own", help="Run the ticket's own instance (kept).",
+                                           metavar="SERVICE")] = [],  # noqa: B006
+    shared: Annotated[list[str], typer.Option("--shared", help="Use the shared instance (kept).",
+                                              metavar="SERVICE")] = [],  # noqa: B006
     build: Annotated[bool, typer.Option("--build", help="Build its images even if unchanged.")] = False,
     json: Json = False,
 ) -> None:
-    """Create or resume a ticket's environment and print its URLs."""
+    """Create or resume a ticket's environment and print its URLs.
+
+    \b
+    Example:
+      wtdock up feat-02 --from front=feat/ui --from api=feat/endpoint
+      wtdock up feat-01 --shared api
+    """
     from wtdock.ops.choices import ServiceChoice
     from wtdock.ops.up import up as run_up
     from wtdock.ops.worktree_steps import MODES, RepoRequest
@@ -65,7 +77,12 @@ def up(
 
 
 def ps(ctx: typer.Context, json: Json = False) -> None:
-    """Every ticket with its URLs, branches and status."""
+    """Every ticket with its URLs, branches and status.
+
+    \b
+    Example:
+      wtdock ps --json
+    """
     from wtdock.ops.status import ps as run_ps
 
     views = run_ps(context(ctx))
@@ -83,7 +100,12 @@ def ps(ctx: typer.Context, json: Json = False) -> None:
 
 
 def stop(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
-    """Stop a ticket's containers; `up` resumes it with the same URLs."""
+    """Stop a ticket's containers; `up` resumes it with the same URLs.
+
+    \b
+    Example:
+      wtdock stop feat-02
+    """
     from wtdock.ops.down import stop as run_stop
 
     result = run_stop(context(ctx), ticket)
@@ -101,7 +123,12 @@ def down(
     drop_data: Annotated[bool, typer.Option("--drop-data", help="Dump, then drop the ticket's database.")] = False,
     json: Json = False,
 ) -> None:
-    """Remove a ticket. Refuses when a worktree holds work no branch or remote has."""
+    """Remove a ticket. Refuses when a worktree holds work no branch or remote has.
+
+    \b
+    Example:
+      wtdock down feat-02 --drop-data
+    """
     from wtdock.ops.down import down as run_down
 
     result = run_down(context(ctx), ticket, keep_worktrees=keep_worktrees, force=force, drop_data=drop_data)
@@ -118,10 +145,15 @@ def down(
 def url(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str | None, typer.Argument(help="One service; all when left out.", metavar="SERVICE")] = None,
+    service: Service = None,
     json: Json = False,
 ) -> None:
-    """A ticket's URLs (the shared instance's for services it does not branch)."""
+    """A ticket's URLs (the shared instance's for services it does not branch).
+
+    \b
+    Example:
+      wtdock url feat-02 front
+    """
     from wtdock.ops.status import urls
 
     found = urls(context(ctx), ticket, service)
@@ -135,11 +167,17 @@ def url(
 
 def env(
     ctx: typer.Context,
-    ticket: Annotated[str | None, typer.Argument(help="Left out: the ticket whose worktree you are in.")] = None,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the ticket whose worktree you are in.",
+                                                 metavar="TICKET")] = None,
     json: Json = False,
     dotenv: Annotated[bool, typer.Option("--dotenv", help="KEY=value lines.")] = False,
 ) -> None:
-    """Host URLs, container URLs, ports and connection strings of a ticket."""
+    """Host URLs, container URLs, ports and connection strings of a ticket.
+
+    \b
+    Example:
+      wtdock env feat-02 --dotenv > .env.local
+    """
     from wtdock.ops.status import host_env, view
 
     wctx = context(ctx)
@@ -157,10 +195,15 @@ def env(
 def logs(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str | None, typer.Argument(metavar="SERVICE")] = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+    service: Service = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
 ) -> None:
-    """Logs of a ticket's containers (or of one service)."""
+    """Logs of a ticket's containers (or of one service).
+
+    \b
+    Example:
+      wtdock logs feat-02 api -f
+    """
     from wtdock.ops.attach import ticket_logs
 
     raise typer.Exit(ticket_logs(context(ctx), ticket, service, follow=follow))
@@ -169,10 +212,15 @@ def logs(
 def exec_(
     ctx: typer.Context,
     ticket: Ticket,
-    service: Annotated[str, typer.Argument(metavar="SERVICE")],
+    service: Annotated[str, typer.Argument(help="One of the ticket's own services.", metavar="SERVICE")],
     command: Annotated[list[str], typer.Argument(help="The command, after --.", metavar="-- CMD...")],
 ) -> None:
-    """Run a command in one of a ticket's own containers: wtdock exec feat-02 api -- rails c"""
+    """Run a command in one of a ticket's own containers.
+
+    \b
+    Example:
+      wtdock exec feat-02 api -- npm run seed
+    """
     from wtdock.ops.attach import exec_in_ticket
 
     # With interspersed arguments off, click hands the `--` that separates the command on to us.
@@ -182,7 +230,12 @@ def exec_(
 
 def render(ctx: typer.Context, ticket: Ticket, json: Json = False) -> None:
     """Print the ticket's complete compose file as `up` would write it (`--json`: the model); before
-    its first `up`, a preview (nothing is written)."""
+    its first `up`, a preview (nothing is written).
+
+    \b
+    Example:
+      wtdock render feat-02 > feat-02.compose.yaml
+    """
     from wtdock.names import ticket_slug
     from wtdock.ops.preview import preview
     from wtdock.ops.up import render as run_render
@@ -201,7 +254,12 @@ def gc(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove what was found.")] = False,
     json: Json = False,
 ) -> None:
-    """Find orphans (containers with no ticket, tickets with no worktree, stale git metadata)."""
+    """Find orphans (containers with no ticket, tickets with no worktree, stale git metadata).
+
+    \b
+    Example:
+      wtdock gc, then wtdock gc --yes
+    """
     from wtdock.ops.gc import gc as run_gc
 
     result = run_gc(context(ctx), apply=yes)
@@ -237,12 +295,18 @@ InService = Annotated[str | None, typer.Option("--in", help="Run CMD in this ser
 
 def test(
     ctx: typer.Context,
-    args: Annotated[list[str], typer.Argument(help="[TICKET] -- CMD...", metavar="[TICKET] -- CMD...")],
+    args: Annotated[list[str], typer.Argument(help="The ticket (left out: the worktree's), then the command.",
+                                              metavar="[TICKET] -- CMD...")],
     isolated: Isolated = False,
     in_: InService = None,
 ) -> None:
-    """Run a test command with a ticket's settings (DATABASE_URL, API_URL, ...) and exit with its
-    code: wtdock test feat-02 -- npx vitest run; wtdock test --isolated -- pytest"""
+    """Run a test command with a ticket's settings (DATABASE_URL, API_URL, ...) and exit with its code.
+
+    \b
+    Example:
+      wtdock test feat-02 -- npx vitest run
+      wtdock test --isolated -- pytest
+    """
     from pathlib import Path
 
     from wtdock.ops.test_run import run_tests

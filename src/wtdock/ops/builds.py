@@ -95,10 +95,11 @@ def ensure_images(
             continue
         older = [t for t in engine.image_tags(tag.rsplit(":", 1)[0]) if t != tag]
         why = "--build" if force else "Dockerfile or context changed" if older else "first build"
-        ctx.say(f"{name}: building image {tag} ({why})")
+        ctx.step(name, f"building image {tag} ({why})")
         engine.compose_build(project, file, name, _progress(ctx, name))
         if engine.image_id(tag) != before:
             changed.append(name)
+        ctx.done(name, f"built image {tag}")
         if older and not force:
             ctx.say(f"{name}: older image(s) left for tickets that may still run them: {', '.join(older)} "
                     "(`docker image rm` removes one no container uses)")
@@ -106,7 +107,7 @@ def ensure_images(
 
 
 def _progress(ctx: Context, name: str) -> Callable[[str], None]:
-    return lambda line: ctx.say(f"  {name} | {line}")
+    return lambda line: ctx.output(name, line)
 
 
 def rebuilt_reason(services: Iterable[str]) -> StartReason | None:

@@ -148,7 +148,9 @@ def _prepare_one(
         sources, copied_from = _sources(ctx, target.owner, name, digest) if made else ({}, None)
         _own(ctx, target, name, {deps[f]: sources.get(f) for f in made}, deps, with_cache=bool(svc.setup))
         if copied_from:
-            ctx.say(f"{name}: dependencies copied from {copied_from} (same inputs)")
+            copied = f"dependencies copied from {copied_from} (same inputs)"
+            ctx.step(name, copied)
+            ctx.done(name, copied)
     ran = "none"
     if svc.setup:
         if force_setup or done != digest or (made and not copied_from):
@@ -238,7 +240,7 @@ def _own(
         target.project, target.file, name, ["-c", _OWN_SCRIPT, "sh", owner, *pairs],
         user="0:0", entrypoint="sh", environment={"CACHE": CACHE_MOUNT if with_cache else ""},
         volumes=mounts,
-        on_line=lambda line: ctx.say(f"{name}: {line}"),
+        on_line=lambda line: ctx.output(name, line),
     )
     if outcome.code != 0:
         raise SetupError(
@@ -251,13 +253,13 @@ def _own(
 def _run(ctx: Context, target: Target, name: str, command: list[str] | str, step: str, *, cache: str | None) -> None:
     argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
     shown = command if isinstance(command, str) else " ".join(command)
-    ctx.say(f"{name}: {step}: {shown}")
+    ctx.step(name, f"{step}: {shown}")
     # A notice per run that a newer npm exists is noise under wtdock's progress lines.
     environment = {**QUIET_ENV, **(CACHE_ENV if cache else {})}
     mounts = [f"{cache}:{CACHE_MOUNT}"] if cache else []
     outcome = engine.compose_run(
         target.project, target.file, name, argv, environment=environment, volumes=mounts,
-        on_line=_indented(ctx.say, name),
+        on_line=lambda line: ctx.output(name, line),
     )
     if outcome.code != 0:
         where = f"ticket {target.ticket}" if target.ticket else "the shared instance"
@@ -272,7 +274,5 @@ def _run(ctx: Context, target: Target, name: str, command: list[str] | str, step
             hint=hint, command=argv, returncode=outcome.code, stdout="\n".join(outcome.tail),
             details=outcome.tail[-12:],
         )
+    ctx.done(name, f"{step} done: {shown}")
 
-
-def _indented(say: Callable[[str], None], name: str) -> Callable[[str], None]:
-    return lambda line: say(f"  {name} | {line}")

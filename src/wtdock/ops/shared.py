@@ -86,7 +86,8 @@ def shared_up(ctx: Context) -> SharedStatus:
                 if not prepared:
                     _prepare_instances(ctx, plan)
                     prepared = True
-                engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout)
+                engine.compose_up(plan.project, compose_file(ws), ws.config.wait_timeout,
+                                  on_status=ctx.on_status)
             except engine.PortConflictError as err:
                 ctx.say(f"shared: port {err.port} was taken meanwhile; choosing another")
                 avoid.add(err.port)
@@ -108,7 +109,8 @@ def _prepare_instances(ctx: Context, plan: ProjectPlan) -> None:
 
     def start_infra() -> None:
         if infra:
-            engine.compose_up(ws.shared_project, compose_file(ws), ws.config.wait_timeout, services=infra)
+            engine.compose_up(ws.shared_project, compose_file(ws), ws.config.wait_timeout, services=infra,
+                              on_status=ctx.on_status)
 
     primary = _primary_checkouts(ws)
     checkouts = {n: primary[ws.config.services[n].repo].path for n in instances}

@@ -363,7 +363,7 @@ def _start(
             undo.push(f"containers of {project}", lambda: engine.compose_down(project, file, volumes=True))
             created = False
         try:
-            engine.compose_up(project, file, ws.config.wait_timeout)
+            engine.compose_up(project, file, ws.config.wait_timeout, on_status=ctx.on_status)
         except engine.PortConflictError as err:
             if err.port not in record.ports.values():
                 raise
