@@ -286,6 +286,8 @@ def register(app: typer.Typer) -> None:
     app.command("exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(exec_)
     app.command()(render)
     app.command()(gc)
+    app.command()(wait)
+    app.command()(brief)
     app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(test)
 
 
@@ -336,3 +338,43 @@ def _test_arguments(
         else:
             ticket = word
     return ticket, argv, isolated, service
+
+
+def wait(
+    ctx: typer.Context,
+    ticket: Ticket,
+    timeout: Annotated[float, typer.Option("--timeout", help="Give up after S seconds.", metavar="S")] = 300.0,
+    json: Json = False,
+) -> None:
+    """Block until a ticket's containers run and pass their healthchecks (for orchestrators that
+    start it in the background); exit 4 with one line after the timeout.
+
+    Example:
+      wtdock up feat-02 --json > up.json & wtdock wait feat-02 --timeout 120
+    """
+    from wtdock.ops.wait import wait as run_wait
+
+    result = run_wait(context(ctx), ticket, timeout)
+    if json:
+        emit("wait", result)
+    else:
+        echo(f"{result.ticket.name}: healthy (waited {result.waited:g} s)")
+
+
+def brief(
+    ctx: typer.Context,
+    ticket: Annotated[str | None, typer.Argument(help="Left out: the ticket whose worktree you are in.",
+                                                 metavar="[TICKET]")] = None,
+) -> None:
+    """A short Markdown description of a ticket for an agent's context: URLs, database, how to run
+    its tests, where its logs are.
+
+    Example:
+      wtdock brief feat-02 >> AGENTS.md
+    """
+    from wtdock.ops.status import host_env, view
+    from wtdock.ops.wait import brief as write_brief
+
+    wctx = context(ctx)
+    found = view(wctx, ticket, with_status=True)
+    typer.echo(write_brief(found, host_env(wctx, found), wctx.ws.name), nl=False)

@@ -29,6 +29,7 @@ def payloads() -> dict[str, dict[str, Any]]:
     from wtdock.ops.status import Urls
     from wtdock.ops.up import UpResult
     from wtdock.ops.views import TicketView
+    from wtdock.ops.wait import WaitResult
 
     return {
         "up": _fields_of(UpResult),
@@ -37,6 +38,7 @@ def payloads() -> dict[str, dict[str, Any]]:
         "ps": {"tickets": list[TicketView]},
         "url": _fields_of(Urls),
         "env": {"ticket": TicketView, "env": dict[str, str]},
+        "wait": _fields_of(WaitResult),
         "doctor": {"ok": bool, "checks": list[Check]},
         "gc": _fields_of(GcResult),
         "render": {"project": str, "preview": bool, "compose": dict[str, Any]},
