@@ -76,6 +76,8 @@ class TicketRecord(Record):
     # `up --own/--shared`, by service: kept, so a later plain `up` runs the same services.
     choices: dict[str, Literal["own", "shared"]] = {}
     test: TestRecord | None = None
+    # `up --port-base N` (an orchestrator's block): every host port of the ticket in N..N+9, kept.
+    port_base: int | None = None
 
 
 class DatabaseRecord(Record):

@@ -3,7 +3,8 @@ describes a ticket in Markdown for an agent's context."""
 
 from __future__ import annotations
 
-from tests.integration.helpers import Sandbox
+from tests.integration.helpers import Sandbox, http_get
+from tests.reference import REFERENCE_BASE
 
 
 def test_wait_returns_when_healthy_and_fails_in_one_line_after_its_timeout(reference_workspace: Sandbox) -> None:
@@ -31,3 +32,18 @@ def test_brief_names_the_urls_data_code_and_how_to_test(reference_workspace: San
     assert f"DATABASE_URL={env['DATABASE_URL']}" in text
     assert f"`{ws.worktree('feat-02', 'api')}`" in text
     assert "wtdock test feat-02 -- CMD" in text
+
+
+def test_port_base_puts_every_host_port_of_the_ticket_in_its_block(reference_workspace: Sandbox) -> None:
+    ws = reference_workspace
+    block = range(REFERENCE_BASE + 50, REFERENCE_BASE + 60)
+    made = ws.json("up", "feat-02", "--from", "api=feat/endpoint", "--port-base", str(block.start))
+    ports = {s["service"]: s["host_port"] for s in made["ticket"]["services"]}
+    assert set(ports) == {"front", "api"}
+    assert all(port in block for port in ports.values()), ports
+    assert http_get(f"http://127.0.0.1:{ports['api']}/") == "api feat/endpoint\n"
+    # Kept with the ticket: a later plain `up` leaves them where they are.
+    again = ws.json("up", "feat-02")
+    assert {s["service"]: s["host_port"] for s in again["ticket"]["services"]} == ports
+    bad = ws.cli("up", "feat-03", "--port-base", "80", code=2)
+    assert "--port-base" in bad.stderr

@@ -47,6 +47,9 @@ def up(
     shared: Annotated[list[str], typer.Option("--shared", help="Use the shared instance (kept).",
                                               metavar="SERVICE")] = [],  # noqa: B006
     build: Annotated[bool, typer.Option("--build", help="Build its images even if unchanged.")] = False,
+    port_base: Annotated[int | None, typer.Option(
+        "--port-base", envvar="WTDOCK_PORT_BASE", min=1024, max=65526, metavar="N",
+        help="Every host port of the ticket in N..N+9 (an orchestrator's block; kept).")] = None,
     json: Json = False,
 ) -> None:
     """Create or resume a ticket's environment and print its URLs.
@@ -66,7 +69,7 @@ def up(
         for repo, value in split_pairs(values, f"--{mode}")
     ]
     asked = [ServiceChoice(s, "own") for s in own] + [ServiceChoice(s, "shared") for s in shared]
-    result = run_up(context(ctx), ticket, requests, asked, build=build)
+    result = run_up(context(ctx), ticket, requests, asked, build=build, port_base=port_base)
     if json:
         emit("up", result)
         return

@@ -42,6 +42,7 @@ from wtdock.registry import RepoRecord, State, TestRecord, TicketRecord, now
 from wtdock.workspace import Workspace
 
 MAX_PORT_RETRIES = 10
+PORT_BLOCK = 10  # `--port-base N`: N..N+9, as orchestrators hand out blocks ($CONDUCTOR_PORT and the 9 after it)
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,13 @@ class UpResult:
 
 def up(
     ctx: Context, name: str, requests: Sequence[RepoRequest] = (), asked: Sequence[ServiceChoice] = (),
-    *, build: bool = False, test: TestRecord | None = None,
+    *, build: bool = False, test: TestRecord | None = None, port_base: int | None = None,
 ) -> UpResult:
     """Create or resume a ticket. Idempotent: an existing ticket keeps its worktrees and ports and
     only what is stopped or changed is (re)started. ``asked``: `--own/--shared` (kept with the
     ticket); ``build``: build its images even when their inputs did not change; ``test``: a new
-    ticket is a throwaway test stack (ops/test_stacks.py)."""
+    ticket is a throwaway test stack (ops/test_stacks.py); ``port_base``: every host port of the
+    ticket in the block ``port_base`` .. ``port_base + 9`` (kept with the ticket)."""
     ws = ctx.ws
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
@@ -84,7 +86,8 @@ def up(
             shared_up(ctx)
             undo = Undo(ctx.say)
             try:
-                record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices, test=test)
+                record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices, test=test,
+                                  port_base=port_base)
                 if existing is None or existing.redis_db != record.redis_db:
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
@@ -108,7 +111,7 @@ def up(
 
 def _reserve(
     ctx: Context, name: str, slug: str, steps: list[Step], choices: dict[str, Choice], *, undo: Undo,
-    notices: list[str], test: TestRecord | None = None,
+    notices: list[str], test: TestRecord | None = None, port_base: int | None = None,
 ) -> TicketRecord:
     """Create the registry entry (if new) and give the ticket its ports and data spaces."""
     # Read before the lock: what other tickets' containers hold changes only under their own `up`,
@@ -121,6 +124,8 @@ def _reserve(
             record = TicketRecord(name=name, slug=slug, created_at=now(), test=test)
             state.tickets[slug] = record
         record.choices = choices
+        if port_base is not None:
+            record.port_base = port_base
         branched = set(record.repos) | {s.repo for s in steps}
         _check_aliases(ctx, state, record, branched)
         notices.extend(_assign_ports(ctx, state, record, branched, engine_held=engine_held, avoid=set()))
@@ -190,7 +195,10 @@ def _assign_ports(
     wants = {}
     for svc in dedicated_services(ws.config, branched, record.choices):
         span = ws.config.services[svc].host_ports
-        if span is not None:
+        if span is not None and record.port_base is not None:
+            block = range(record.port_base, record.port_base + PORT_BLOCK)
+            wants[svc] = ports.Want(block, f"the ticket's --port-base {record.port_base} block")
+        elif span is not None:
             wants[svc] = ports.Want(range(span.first, span.last + 1), f"services.{svc}.host_ports")
     held = dict(engine_held.ports)
     held |= {p: f"ticket {t.name}" for t in state.tickets.values() if t.slug != record.slug for p in t.ports.values()}
