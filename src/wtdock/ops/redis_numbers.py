@@ -3,6 +3,8 @@ no ticket ever sees another's keys."""
 
 from __future__ import annotations
 
+import time
+
 from wtdock import engine
 from wtdock.errors import EngineError
 from wtdock.ops.context import Context
@@ -17,10 +19,14 @@ def clean_redis(ctx: Context, number: int | None) -> bool:
     container = running_shared(ctx, "redis")
     if container is None:
         return False
-    result = engine.exec_capture(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
-    if result.code != 0 or result.stdout.strip() != "OK":
-        raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {(result.stderr or result.stdout).strip()}")
-    return True
+    for attempt in range(3):
+        result = engine.exec_capture(container, ["redis-cli", "-n", str(number), "FLUSHDB"])
+        if result.code == 0 and result.stdout.strip() == "OK":
+            return True
+        # Seen on a loaded engine right after the shared project started: an exec that answers
+        # nothing. FLUSHDB is idempotent, so asking again is safe.
+        time.sleep(0.5 * (attempt + 1))
+    raise EngineError(f"redis-cli FLUSHDB on database {number} failed: {(result.stderr or result.stdout).strip()}")
 
 
 def release_redis(ctx: Context, number: int | None) -> str | None:
