@@ -150,3 +150,32 @@ def finish_all(procs: dict[str, subprocess.Popen[str]], timeout: float = 600) ->
             if proc.poll() is None:
                 proc.kill()
     return results
+
+
+def shared_env(ws: Sandbox) -> dict[str, str]:
+    """The shared project's settings as `wtdock shared env` prints them."""
+    return dict(line.split("=", 1) for line in ws.cli("shared", "env").stdout.splitlines())
+
+
+def database_url(ws: Sandbox, database: str = "app") -> str:
+    """The shared Postgres's address from the host, for ``database``."""
+    return shared_env(ws)["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
+
+
+def query(url: str, *statements: str) -> list[Any]:
+    """Run SQL from the host as a person with psql would (autocommit: CREATE DATABASE cannot run
+    in a transaction); the rows of the last statement that returned any."""
+    import psycopg2
+
+    conn = psycopg2.connect(url, connect_timeout=5)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            rows: list[Any] = []
+            for statement in statements:
+                cur.execute(statement)
+                if cur.description:
+                    rows = cur.fetchall()
+            return rows
+    finally:
+        conn.close()

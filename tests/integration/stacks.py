@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import docker
-import psycopg2
 
-from tests.integration.helpers import Sandbox
+from tests.integration.helpers import Sandbox, database_url, query
 
 LABEL_TICKET = "dev.wtdock.ticket"
 LABEL_WORKSPACE = "dev.wtdock.workspace"
@@ -37,22 +36,7 @@ def run_pytest(
 
 def sql(ws: Sandbox, statement: str, database: str = "app") -> list[Any]:
     """SQL on the shared Postgres from the host, as a person with psql would."""
-    url = _base_url(ws)
-    conn = psycopg2.connect(url.rsplit("/", 1)[0] + f"/{database}")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
-def _base_url(ws: Sandbox) -> str:
-    tickets = ws.json("ps")
-    if not tickets:
-        raise AssertionError("sql() needs a ticket to read the shared Postgres's address from")
-    return str(ws.json("env", tickets[0]["name"])["env"]["DATABASE_URL"])
+    return query(database_url(ws, database), statement)
 
 
 def leftovers(ws: Sandbox, name: str) -> list[str]:

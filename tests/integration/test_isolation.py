@@ -8,10 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 
-from tests.integration.helpers import Sandbox, http_get, http_json
+from tests.integration.helpers import Sandbox, database_url, http_get, http_json, query
 
 
 def api_url(ws: Sandbox, ticket: str) -> str:
@@ -19,23 +18,9 @@ def api_url(ws: Sandbox, ticket: str) -> str:
     return next(s["url"] for s in view["services"] if s["service"] == "api")
 
 
-def shared_env(ws: Sandbox) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in ws.cli("shared", "env").stdout.splitlines())
-
-
 def base_sql(ws: Sandbox, *statements: str, database: str = "app") -> list[Any]:
     """Run SQL on the shared Postgres from the host, as a person with psql would."""
-    url = shared_env(ws)["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
-    conn = psycopg2.connect(url)
-    conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
-    with conn.cursor() as cur:
-        rows: list[Any] = []
-        for statement in statements:
-            cur.execute(statement)
-            if cur.description:
-                rows = cur.fetchall()
-    conn.close()
-    return rows
+    return query(database_url(ws, database), *statements)
 
 
 @pytest.fixture

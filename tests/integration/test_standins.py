@@ -13,13 +13,9 @@ import nats
 import psycopg2
 import redis
 
-from tests.integration.helpers import STANDIN_IMAGES, Sandbox, run_wtdock
+from tests.integration.helpers import STANDIN_IMAGES, Sandbox, run_wtdock, shared_env
 
 NO_ENGINE = "unix:///tmp/nonexistent.sock"
-
-
-def shared_env(ws: Sandbox) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in ws.cli("shared", "env").stdout.splitlines())
 
 
 async def jetstream_roundtrip(url: str, message: bytes) -> list[bytes]:

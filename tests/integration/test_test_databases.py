@@ -9,12 +9,12 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import psycopg2
 import pytest
 
-from tests.integration.helpers import Sandbox, http_get
+from tests.integration.helpers import Sandbox, database_url, http_get
+from tests.integration.helpers import query as sql
 from wtdock.errors import RefusedError
 from wtdock.ops import test_databases as tdb
 from wtdock.ops.context import Context
@@ -37,29 +37,8 @@ print(json.dumps(create_test_database(ctx, source, session, worker).__dict__))
 """
 
 
-def sql(url: str, *statements: str) -> list[Any]:
-    """Run SQL from the host, as a test (or a person with psql) would."""
-    conn = psycopg2.connect(url, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            rows: list[Any] = []
-            for statement in statements:
-                cur.execute(statement)
-                if cur.description:
-                    rows = cur.fetchall()
-            return rows
-    finally:
-        conn.close()
-
-
-def server_url(ws: Sandbox, database: str) -> str:
-    env = dict(line.split("=", 1) for line in ws.cli("shared", "env").stdout.splitlines())
-    return env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
-
-
 def databases(ws: Sandbox) -> set[str]:
-    return {row[0] for row in sql(server_url(ws, "postgres"), "SELECT datname FROM pg_database")}
+    return {row[0] for row in sql(database_url(ws, "postgres"), "SELECT datname FROM pg_database")}
 
 
 def context(ws: Sandbox) -> Context:
@@ -75,13 +54,13 @@ def ws(make_workspace: Callable[..., Sandbox]) -> Sandbox:
     """t1 with its own API, so its own database, holding one row."""
     sandbox: Sandbox = make_workspace("tdb")
     sandbox.cli("up", "t1", "--from", "api=feat/endpoint")
-    sql(server_url(sandbox, "app_t1"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (1)")
+    sql(database_url(sandbox, "app_t1"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (1)")
     return sandbox
 
 
 def test_each_clone_holds_the_tickets_rows_and_its_own_writes(ws: Sandbox) -> None:
     ctx, session = context(ws), TestSession.new()
-    app_session = psycopg2.connect(server_url(ws, "app_t1"))  # as the ticket's app holds one
+    app_session = psycopg2.connect(database_url(ws, "app_t1"))  # as the ticket's app holds one
     source = tdb.source_database(ctx, ticket(ctx, "t1"), session, "gw0")
     assert tdb.source_database(ctx, ticket(ctx, "t1"), session, "gw0") == source  # made once per worker
 
@@ -93,7 +72,7 @@ def test_each_clone_holds_the_tickets_rows_and_its_own_writes(ws: Sandbox) -> No
     assert http_get(f"{api}/db/put?key=k&value=after-copy") == "stored"
 
     # Clones of the source neither wait on nor close a session on the ticket's database.
-    app_session = psycopg2.connect(server_url(ws, "app_t1"))
+    app_session = psycopg2.connect(database_url(ws, "app_t1"))
     made = [tdb.create_test_database(ctx, source, session, label) for label in ("gw0", "gw0_t1", "gw0_t2")]
     with app_session.cursor() as cur:
         cur.execute("SELECT n FROM seed")
@@ -109,12 +88,12 @@ def test_each_clone_holds_the_tickets_rows_and_its_own_writes(ws: Sandbox) -> No
         assert db.internal_url.endswith(f"@postgres:5432/{db.name}")
     sql(made[0].url, "INSERT INTO seed VALUES (2)")
     assert sql(made[1].url, "SELECT n FROM seed") == [(1,)]
-    assert sql(server_url(ws, "app_t1"), "SELECT n FROM seed") == [(1,)]
+    assert sql(database_url(ws, "app_t1"), "SELECT n FROM seed") == [(1,)]
 
     dropped = tdb.drop_session_databases(ctx, session)
     assert set(dropped) == {db.name for db in made} | {source}
     assert not databases(ws) & set(dropped)
-    assert sql(server_url(ws, "app_t1"), "SELECT n FROM seed") == [(1,)]
+    assert sql(database_url(ws, "app_t1"), "SELECT n FROM seed") == [(1,)]
     assert tdb.drop_session_databases(ctx, session) == []
 
 
@@ -136,7 +115,7 @@ def test_four_workers_at_once_on_one_ticket_each_get_a_database(ws: Sandbox) -> 
 def test_without_a_ticket_database_clones_come_from_the_template(make_workspace: Callable[..., Sandbox]) -> None:
     ws: Sandbox = make_workspace("tdbt")
     ws.cli("shared", "up")
-    sql(server_url(ws, "app"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (7)")
+    sql(database_url(ws, "app"), "CREATE TABLE seed (n int)", "INSERT INTO seed VALUES (7)")
     ws.cli("up", "t2")  # the shared API: no database of its own
     ctx, session = context(ws), TestSession.new()
     assert ticket(ctx, "t2").database is None
@@ -173,7 +152,7 @@ def test_gc_finds_what_a_dead_session_left_and_drop_refuses_the_rest(ws: Sandbox
     # Never the base, the template, a ticket's database, nor one wtdock did not mark, even when
     # named like a test database or carrying a test mark by hand.
     mark = tdb.TestMark("database", live, ctx.ws.name).text
-    sql(server_url(ws, "postgres"), "CREATE DATABASE app__tdeadbeef_mine", "CREATE DATABASE mine",
+    sql(database_url(ws, "postgres"), "CREATE DATABASE app__tdeadbeef_mine", "CREATE DATABASE mine",
         f"COMMENT ON DATABASE mine IS '{mark}'", f"COMMENT ON DATABASE app_t1 IS '{mark}'")
     for name in ("app", "app__template", "app_t1", "app__tdeadbeef_mine", "mine"):
         with pytest.raises(RefusedError, match=f"database {name} is not a test database of workspace"):
