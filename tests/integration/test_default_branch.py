@@ -44,7 +44,7 @@ def test_no_default_branch_is_an_error_naming_the_key(tmp_path: Path) -> None:
     """(`up` off the default branch is covered end to end by the monorepo test: its repo has no `base`.)"""
     from wtdock.config.model import Config
     from wtdock.errors import NotFoundError
-    from wtdock.ops.worktree_steps import _base
+    from wtdock.ops.worktree_steps import base_ref
     from wtdock.workspace import Workspace
 
     path = repo(tmp_path / "r", "develop")
@@ -53,5 +53,5 @@ def test_no_default_branch_is_an_error_naming_the_key(tmp_path: Path) -> None:
     ws = Workspace(config_file=tmp_path / "wtdock.yaml",
                    config=Config.model_validate({"name": "x", "repos": {"r": {"path": "r"}}}))
     with pytest.raises(NotFoundError, match="repo r: cannot tell its default branch") as err:
-        _base(ws, "r", path)
+        base_ref(ws, "r", path)
     assert err.value.hint == f"set repos.r.base in {tmp_path / 'wtdock.yaml'}, or give --from r=REF"

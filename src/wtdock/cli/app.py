@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wtdock import __version__
-from wtdock.cli import browse, db, demo, prepare, repair, rescue, shared, tickets
+from wtdock.cli import browse, db, demo, hook, prepare, repair, rescue, shared, tickets
 from wtdock.cli import init as init_cmd
 from wtdock.cli import schema as schema_cmd
 from wtdock.cli.help import tidy
@@ -79,6 +79,7 @@ app = typer.Typer(
 app.add_typer(shared.app, name="shared")
 app.add_typer(db.app, name="db")
 app.add_typer(rescue.app, name="rescue")
+app.add_typer(hook.app, name="hook")
 tickets.register(app)
 app.command()(repair.repair)
 app.command()(prepare.setup)

@@ -148,7 +148,7 @@ def check_steps(
                     f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
                     hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
                 )
-            start = req.value if req else _base(ws, repo, repo_path)
+            start = req.value if req else base_ref(ws, repo, repo_path)
             if gitops.resolve_commit(repo_path, start) is None:
                 what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
                 raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
@@ -156,7 +156,7 @@ def check_steps(
     return steps
 
 
-def _base(ws: Workspace, repo: str, repo_path: Path) -> str:
+def base_ref(ws: Workspace, repo: str, repo_path: Path) -> str:
     """What a new ticket branch of ``repo`` starts from: ``repos.R.base``, else the repo's own
     default branch."""
     base = ws.config.repos[repo].base or gitops.default_branch(repo_path)
