@@ -73,9 +73,18 @@ async def _agent(ws: Sandbox, errlog: Path) -> None:
             assert _fields(env) == ws.envelope("env", "feat-02")
             assert f"API_URL={urls['api']}" in env.content[0].text  # type: ignore[union-attr]
 
+            printed = asyncio.Event()
+
+            async def line(_: float, __: float | None, message: str | None) -> None:
+                if message == "  api | in-api":
+                    printed.set()
+
             ran = await session.call_tool("exec", {"ticket": "feat-02", "service": "api",
-                                                   "command": ["sh", "-c", "echo in-api; exit 3"]})
+                                                   "command": ["sh", "-c", "echo in-api; exit 3"]},
+                                          progress_callback=line)
             assert _fields(ran)["exit_code"] == 3 and _fields(ran)["output"] == ["in-api"], ran
+            # The client hands each notification to its own task: it may come just after the answer.
+            await asyncio.wait_for(printed.wait(), SLOW)
             tested = await session.call_tool("test", {"ticket": "feat-02", "service": "api", "command": ["true"]})
             assert _fields(tested)["exit_code"] == 0, tested
             missing = await session.call_tool("exec", {"ticket": "feat-02", "service": "nope", "command": ["true"]})
