@@ -656,6 +656,13 @@ def compose_attached(project: str, file: Path, args: Sequence[str]) -> int:
     return _docker_cli(argv, terminal=True).returncode
 
 
+def compose_captured(project: str, file: Path, args: Sequence[str], *, on_line: Callable[[str], None],
+                     tail: int) -> RunOutcome:
+    """Run ``docker compose ... ARGS`` with no terminal (stdin empty, output read, never inherited):
+    its exit code and last ``tail`` lines, each line handed to ``on_line`` as it comes."""
+    return _streamed([*_compose_argv(project, file), *args], on_line, tail)
+
+
 _PORT_TAKEN = re.compile(
     r"(?:Bind for \[?[0-9a-fA-F.:]*\]?:(\d+) failed: port is already allocated"
     r"|listen tcp[46]? \[?[0-9a-fA-F.:]*\]?:(\d+): bind: address already in use)"

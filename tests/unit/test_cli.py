@@ -71,7 +71,7 @@ def test_a_broken_config_names_file_line_and_key(ws: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"wtdock: error: {config.resolve()}:{line}: worktree: unknown key (allowed: name, repos, services, "
-        "shared, images, worktrees, branch, bind, wait_timeout, network, ca_bundle)",
+        "shared, images, worktrees, branch, bind, wait_timeout, network, ca_bundle, agents)",
         "  hint: see the config reference in README.md",
     ]
 

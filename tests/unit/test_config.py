@@ -30,7 +30,7 @@ def error_of(path: Path) -> str:
             API_REPO + "worktree: x\n",
             "3: worktree",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
-            "network, ca_bundle)",
+            "network, ca_bundle, agents)",
             id="unknown top-level key",
         ),
         pytest.param(
@@ -237,7 +237,7 @@ def error_of(path: Path) -> str:
             API_REPO + "foo: 1\nbar: 2\n",
             "3: foo",
             "unknown key (allowed: name, repos, services, shared, images, worktrees, branch, bind, wait_timeout, "
-            "network, ca_bundle) (and 1 more)",
+            "network, ca_bundle, agents) (and 1 more)",
             id="several problems",
         ),
     ],

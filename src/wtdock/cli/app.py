@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from wtdock import __version__
 from wtdock.cli import browse, db, demo, hook, prepare, repair, rescue, shared, tickets
 from wtdock.cli import init as init_cmd
+from wtdock.cli import mcp as mcp_cmd
 from wtdock.cli import schema as schema_cmd
 from wtdock.cli.help import tidy
 from wtdock.cli.output import echo, emit, error, json_error
@@ -88,6 +89,7 @@ app.command()(init_cmd.init)
 app.command()(schema_cmd.schema)
 app.command()(demo.demo)
 app.command("open")(browse.open_)
+app.command()(mcp_cmd.mcp)
 
 
 def _version(value: bool) -> None:

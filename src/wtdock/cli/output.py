@@ -95,10 +95,15 @@ def error_fields(err: WtdockError) -> dict[str, Any]:
     return found
 
 
+def error_envelope(command: str, err: WtdockError) -> dict[str, Any]:
+    """``{"wtdock": 1, "command": "down", "error": {...}}``: an error as programs read it."""
+    return {"wtdock": JSON_VERSION, "command": command, "error": error_fields(err)}
+
+
 def json_error(command: str, err: WtdockError) -> None:
     """Under `--json` an error is JSON too, on stdout (the exit code is unchanged)."""
     import json
-    echo(json.dumps({"wtdock": JSON_VERSION, "command": command, "error": error_fields(err)}, indent=2))
+    echo(json.dumps(error_envelope(command, err), indent=2))
 
 
 def _plain(value: Any) -> Any:
@@ -150,15 +155,19 @@ def _rich_table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None, in
     Console(no_color=not colour(), highlight=False).print(Padding(found, (0, 0, 0, len(indent)), expand=False))
 
 
+def error_lines(err: WtdockError) -> list[str]:
+    """One line, the details indented under it, then the hint: what every error says (the CLI on
+    stderr, `wtdock mcp` as its tool error's text)."""
+    return [f"wtdock: error: {err.message}", *(f"  {line}" for line in err.details),
+            *([f"  hint: {err.hint}"] if err.hint else [])]
+
+
 def error(err: WtdockError) -> None:
-    """One line, the details indented under it, then the hint. More under WTDOCK_DEBUG=1."""
+    """``error_lines`` on stderr. More under WTDOCK_DEBUG=1."""
     settle()
     out = sys.stderr
-    print(f"wtdock: error: {err.message}", file=out)
-    for line in err.details:
-        print(f"  {line}", file=out)
-    if err.hint:
-        print(f"  hint: {err.hint}", file=out)
+    for line in error_lines(err):
+        print(line, file=out)
     if isinstance(err, ToolError) and os.environ.get("WTDOCK_DEBUG") == "1":
         if err.command:
             print(f"  command: {' '.join(err.command)}", file=out)

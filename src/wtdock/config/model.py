@@ -276,6 +276,14 @@ class NetworkConfig(Model):
         return value
 
 
+class AgentsConfig(Model):
+    """What coding agents may do through `wtdock mcp`."""
+
+    # Forcing `down` past unsaved work stays a person's decision at the terminal unless the
+    # workspace says otherwise: the MCP tool then gets its `force` parameter.
+    allow_force_down: bool = Field(False, description="let `wtdock mcp`'s down tool take force (work kept in rescues)")
+
+
 def dependency_key(path: str) -> str:
     """A dependency folder as part of a volume name: ``vendor/bundle`` -> ``vendor-bundle``."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.strip("/")).strip("-.") or "deps"
@@ -303,6 +311,7 @@ class Config(Model):
     # The host's CA bundle for containers behind a TLS-re-signing proxy: `auto` mounts it where the
     # host has one, `off` never, or the path of a bundle.
     ca_bundle: str = Field("auto", description="the CA bundle containers trust: auto, off, or a path")
+    agents: AgentsConfig = AgentsConfig()
 
     @field_validator("bind")
     @classmethod

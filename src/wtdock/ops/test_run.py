@@ -9,18 +9,21 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 from wtdock.config.load import ENV_WORKSPACE
 from wtdock.errors import UserError
-from wtdock.ops.attach import exec_in_ticket
+from wtdock.ops.attach import CommandOutput, exec_captured, exec_in_ticket
 from wtdock.ops.context import Context
 from wtdock.ops.status import host_env, view
 from wtdock.ops.test_sessions import TestSession
 from wtdock.ops.test_stacks import session_stacks, stack_down, stack_up
 from wtdock.ops.views import TicketView
+
+T = TypeVar("T")
 
 
 def run_tests(
@@ -32,15 +35,31 @@ def run_tests(
     happens (a failing command, Ctrl-C, SIGTERM). Returns the command's exit code."""
     if not argv:
         raise UserError("no command to run", hint="wtdock test [TICKET] -- pytest -x")
+    return _against(ctx, ticket, cwd=cwd, isolated=isolated, run=lambda found: _run(ctx, found, argv, service, cwd))
+
+
+def run_tests_captured(
+    ctx: Context, ticket: str, service: str, argv: Sequence[str], *, isolated: bool = False
+) -> CommandOutput:
+    """`run_tests` with no terminal (`wtdock mcp`): in one of the ticket's own containers (or of its
+    test stack's), the output streamed to ``ctx.output`` and its last lines returned."""
+    if not argv:
+        raise UserError("no command to run", hint="give the command as a list of arguments")
+    return _against(ctx, ticket, cwd=ctx.ws.root, isolated=isolated,
+                    run=lambda found: exec_captured(ctx, found.name, service, argv))
+
+
+def _against(ctx: Context, ticket: str | None, *, cwd: Path, isolated: bool, run: Callable[[TicketView], T]) -> T:
+    """``run`` on the ticket; with ``isolated``, on a test stack of its checkouts, removed afterwards."""
     if not isolated:
-        return _run(ctx, view(ctx, ticket), argv, service, cwd)
+        return run(view(ctx, ticket))
     session = TestSession.new()
     with _sigterm_interrupts():
         try:
             made = stack_up(ctx, session, cwd=cwd, parent=ticket)
             ctx.say(f"test stack {made.up.ticket.name} is up"
                     + (f" (the checkouts of {made.parent})" if made.parent else ""))
-            return _run(ctx, made.up.ticket, argv, service, cwd)
+            return run(made.up.ticket)
         finally:
             with _shielded():
                 for record in session_stacks(ctx, session):

@@ -17,7 +17,9 @@ from wtdock.schemas import file_of, load
 
 
 def payloads() -> dict[str, dict[str, Any]]:
-    """Command -> its payload fields and their types (the envelope adds ``wtdock`` and ``command``)."""
+    """Command -> its payload fields and their types (the envelope adds ``wtdock`` and ``command``).
+    ``logs``, ``exec`` and ``test`` are `wtdock mcp`'s tools' (the CLI's hand over the terminal)."""
+    from wtdock.ops.attach import CommandOutput, LogsResult
     from wtdock.ops.databases import DatabaseView, Snapshot
     from wtdock.ops.doctor import Check
     from wtdock.ops.down import DownResult, StopResult
@@ -39,6 +41,9 @@ def payloads() -> dict[str, dict[str, Any]]:
         "url": _fields_of(Urls),
         "env": {"ticket": TicketView, "env": dict[str, str]},
         "wait": _fields_of(WaitResult),
+        "logs": _fields_of(LogsResult),
+        "exec": _fields_of(CommandOutput),
+        "test": _fields_of(CommandOutput),
         "doctor": {"ok": bool, "checks": list[Check]},
         "gc": _fields_of(GcResult),
         "render": {"project": str, "preview": bool, "compose": dict[str, Any]},
