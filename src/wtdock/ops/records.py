@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wtdock.errors import NotFoundError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
 from wtdock.ops.up import compose_file, render
@@ -24,6 +24,6 @@ def ensure_file(ctx: Context, record: TicketRecord) -> Path:
     """The ticket's compose file; rewritten from the registry if someone deleted it."""
     file = compose_file(ctx.ws, record.slug)
     if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         write_atomic(file, render(ctx, record)[1])
     return file

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.ops import builds, network
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
@@ -156,7 +156,7 @@ def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan,
     images = builds.image_tags(ws, checkouts, shared_plan.shared_instances(ws))
     plan = shared_plan.plan_shared(ws, ctx.templates, allocations, checkouts, ctx.user, images=images)
     text = yamlio.dump(plan.compose, shared_plan.header(ws))
-    ws.shared_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(ws.shared_dir)
     write_atomic(compose_file(ws), text)
     return plan, text
 
