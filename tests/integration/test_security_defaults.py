@@ -65,10 +65,10 @@ class Stack:
 
 
 def wtdock(ws: Sandbox, *args: str) -> str:
-    """The real entry point, in its own process (its own argv in /proc too)."""
+    """The real entry point, in its own process (its own argv in /proc too): what it printed."""
     done = run_wtdock("-w", str(ws.root), *args, env=ws.env, timeout=300)
     assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    return done.stdout + done.stderr
 
 
 def modes_in(state: Path) -> dict[Path, int]:
@@ -99,7 +99,12 @@ def stack(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory)
             containers = engine.containers.list(filters={"label": f"{LABEL}={ws.name}"})
             ports = {c.name: published(c) for c in containers}
             modes = modes_in(ws.root / ".wtdock")
+            # Cut in half, as a full disk or an editor could leave it: `down` writes it again.
+            file = ws.root / ".wtdock" / "tickets" / "own" / "compose.yaml"
+            file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
             down = wtdock(ws, "down", "own", "--drop-data")
+        assert f"{file}:" in down and "written again from the registry" in down, down
+        assert engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={ws.name}-own"}) == []
         dump = Path(down.split("(dump: ")[1].split(")")[0])
         yield Stack(ws, sampled, ports, modes | modes_in(ws.root / ".wtdock"), dump)
     finally:

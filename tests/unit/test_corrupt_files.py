@@ -19,6 +19,7 @@ from wtdock.errors import ConfigError, StateError, WtdockError
 from wtdock.locks import locked, rw_locked
 from wtdock.ops import trust
 from wtdock.ops.context import Context
+from wtdock.ops.records import ensure_file
 from wtdock.ops.rescue import MANIFEST, Manifest, manifests, rescue_dir
 from wtdock.ops.secrets import postgres_password, read_password
 from wtdock.registry import Registry, RepoRecord, State, TicketRecord, parse_state
@@ -207,3 +208,27 @@ def test_a_lock_file_holding_garbage_still_locks(tmp_path: Path, kind: str) -> N
     path.write_bytes(b"\xff\x00garbage" + json.dumps({"pid": 1}).encode())
     with LOCKS[kind](path):  # type: ignore[attr-defined]
         pass
+
+
+@pytest.mark.parametrize("raw", [b"", b"name: \"demo-t\"\nservices:\n  front:\n    image: [", b"\xff\xfe", b"- a\n"])
+def test_a_garbled_ticket_compose_file_is_written_again_from_the_registry(tmp_path: Path, raw: bytes) -> None:
+    """It is generated (and `up` writes it anew anyway): `stop` and `down` must not stall on it."""
+    said: list[str] = []
+    ctx = Context(workspace(reference_config(), root=tmp_path), say=said.append)
+    (ctx.ws.state_dir / "secrets").mkdir(parents=True)
+    (ctx.ws.state_dir / "secrets" / "postgres-password").write_text("0123abcd\n", encoding="utf-8")
+    repo = RepoRecord(path=str(tmp_path / "w" / "t" / "front"), repo_path=str(tmp_path / "front"),
+                      git_dir=str(tmp_path / "front" / ".git"), branch="t", created_worktree=True,
+                      created_branch=True)
+    record = TicketRecord(name="t", slug="t", created_at="now", repos={"front": repo}, ports={"front": 3001})
+    with ctx.registry.update() as state:
+        state.tickets["t"] = record
+    file = ensure_file(ctx, record)  # a first one, as `up` writes it
+    whole = file.read_bytes()
+    file.write_bytes(raw)
+
+    assert ensure_file(ctx, record) == file
+    assert file.read_bytes() == whole
+    assert len(said) == 1 and said[0].startswith(f"{file}") and said[0].endswith("; written again from the registry")
+    ensure_file(ctx, record)
+    assert len(said) == 1  # a whole file is left as it is
