@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.helpers import dump_yaml, reference_config, workspace
+from wtdock import yamlio
 from wtdock.config import load_config
 from wtdock.errors import ConfigError, StateError, WtdockError
 from wtdock.locks import locked, rw_locked
@@ -232,3 +233,21 @@ def test_a_garbled_ticket_compose_file_is_written_again_from_the_registry(tmp_pa
     assert len(said) == 1 and said[0].startswith(f"{file}") and said[0].endswith("; written again from the registry")
     ensure_file(ctx, record)
     assert len(said) == 1  # a whole file is left as it is
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (b'name: "demo-shared"\nservices: {}\n', None),
+        (b'name: "demo-other"\nservices: {}\n', ": not the compose file of project demo-shared"),
+        (b'name: "demo-shared"\n', ": not the compose file of project demo-shared"),
+        (b"", ": not the compose file of project demo-shared"),
+        (b"services:\n  a: [\n", ":3: not valid YAML: "),
+        (b"\xff", ": not UTF-8 text (byte 0: invalid start byte)"),
+    ],
+)
+def test_a_compose_file_that_is_not_whole_says_why(tmp_path: Path, raw: bytes, problem: str | None) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_bytes(raw)
+    found = yamlio.compose_problem(path, "demo-shared")
+    assert found == problem if problem is None else found is not None and found.startswith(f"{path}{problem}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wtdock import yamlio
-from wtdock.errors import ConfigError, NotFoundError
+from wtdock.errors import NotFoundError
 from wtdock.files import private_dir, write_atomic
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
@@ -26,20 +26,10 @@ def ensure_file(ctx: Context, record: TicketRecord) -> Path:
     garbled it (it is generated, and `up` writes it anew anyway): Compose would otherwise refuse
     `stop` and `down` with a YAML error that names neither the file nor a way out."""
     file = compose_file(ctx.ws, record.slug)
-    if file.exists() and (problem := _not_its_file(file, ctx.ws.ticket_project(record.slug))):
+    if file.exists() and (problem := yamlio.compose_problem(file, ctx.ws.ticket_project(record.slug))):
         ctx.say(f"{problem}; written again from the registry")
     elif file.exists():
         return file
     private_dir(file.parent)
     write_atomic(file, render(ctx, record)[1])
     return file
-
-
-def _not_its_file(file: Path, project: str) -> str | None:
-    try:
-        model = yamlio.load_plain(file)
-    except ConfigError as err:
-        return err.message
-    if not isinstance(model, dict) or model.get("name") != project or not isinstance(model.get("services"), dict):
-        return f"{file}: not the compose file of project {project}"
-    return None
