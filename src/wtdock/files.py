@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+
+def private_dir(path: Path) -> Path:
+    """``path``, with every missing folder up to it made 0700: what wtdock keeps there (compose
+    files holding the Postgres password, dumps, the registry) is the user's alone. Folders that
+    exist are left as they are."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another wtdock command made it meanwhile
+            folder.mkdir(mode=0o700)
+    return path
 
 
 def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:

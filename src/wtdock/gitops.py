@@ -193,6 +193,13 @@ def add_worktree(repo: Path, path: Path, branch: str | None, *, start_point: str
     ``start_point``. Locked at creation, so no prune (not even one run inside a container) can drop
     its metadata."""
     args = ["worktree", "add", "--lock", "--reason", reason]
+    if start_point is not None and start_point.startswith("-"):
+        # `worktree add` hands its start point on to `git branch` with no `--` before it: a ref named
+        # `-x` would be read there as an option. Its commit id cannot be.
+        commit = resolve_commit(repo, start_point)
+        if commit is None:
+            raise NotFoundError(f"{start_point}: no such branch, tag or commit in {repo}")
+        start_point = commit
     if branch is None:
         if start_point is None:
             raise ValueError("bug: a detached worktree needs a start point")

@@ -16,7 +16,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wtdock.errors import StateError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked
 
 SCHEMA_VERSION: Final = 1
@@ -194,5 +194,5 @@ class Registry:
             self._write(state)
 
     def _write(self, state: State) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         write_atomic(self.path, state.model_dump_json(indent=2) + "\n")

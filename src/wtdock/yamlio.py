@@ -82,6 +82,18 @@ def _quoted(value: Any) -> Any:
     return value
 
 
+def compose_problem(path: Path, project: str) -> str | None:
+    """Why ``path`` is not a whole compose file of ``project`` as wtdock writes them (emptied,
+    garbled, not UTF-8, another project's), or None."""
+    try:
+        model = load_plain(path)
+    except ConfigError as err:
+        return err.message
+    if not isinstance(model, dict) or model.get("name") != project or not isinstance(model.get("services"), dict):
+        return f"{path}: not the compose file of project {project}"
+    return None
+
+
 def load_plain(path: Path) -> Any:
     """Parse a YAML file into plain dicts, lists and scalars (for templates)."""
     return _plain(load_file(path))

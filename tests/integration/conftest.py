@@ -69,21 +69,30 @@ def make_workspace(
     made: list[Sandbox] = []
 
     def make(tag: str = "ws", base: int | None = None, edit: Callable[[dict[str, Any]], None] | None = None) -> Sandbox:
-        name = f"{RUN_ID}-{tag}"[:30]
-        root = tmp_path_factory.mktemp(tag)
-        make_repo(root / "front", "front_server.py", "front", {"feat/ui": "front feat/ui"})
-        make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
-        config = reference_config(name, base if base is not None else _free_base())
-        if edit:
-            edit(config)
-        ws = Sandbox(root=root, name=name, env=dict(STANDIN_IMAGES))
-        ws.write_config(config)
+        ws = new_sandbox(tmp_path_factory, tag, base, edit)
         made.append(ws)
         return ws
 
     yield make
     for ws in made:
         remove_workspaces(engine, lambda name, ws=ws: name == ws.name)
+
+
+def new_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, tag: str, base: int | None = None,
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Sandbox:
+    """What make_workspace makes, for a fixture of another scope (which removes it itself)."""
+    name = f"{RUN_ID}-{tag}"[:30]
+    root = tmp_path_factory.mktemp(tag)
+    make_repo(root / "front", "front_server.py", "front", {"feat/ui": "front feat/ui"})
+    make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
+    config = reference_config(name, base if base is not None else _free_base())
+    if edit:
+        edit(config)
+    ws = Sandbox(root=root, name=name, env=dict(STANDIN_IMAGES))
+    ws.write_config(config)
+    return ws
 
 
 _BASES = range(10000, 32000, 200)  # below the kernel's ephemeral range, away from 3000-4099

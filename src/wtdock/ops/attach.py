@@ -87,7 +87,14 @@ def ticket_logs_tail(ctx: Context, ticket: str, service: str | None, lines: int)
 
 def shared_logs(ctx: Context, service: str | None, *, follow: bool) -> int:
     from wtdock.ops.shared import ensure_compose_file
+    from wtdock.plan.shared import infra_services, shared_instances
 
+    known = [*infra_services(ctx.ws), *shared_instances(ctx.ws)]
+    if service is not None and service not in known:
+        # Checked like a ticket's service: an unknown value must not reach Compose (`-- --since=x`
+        # would be read as its option).
+        raise NotFoundError(f"no shared service {service!r} in workspace {ctx.ws.name}",
+                            hint=f"shared services: {', '.join(known) or 'none'}")
     return engine.compose_attached(ctx.ws.shared_project, ensure_compose_file(ctx), logs_args(service, follow=follow))
 
 

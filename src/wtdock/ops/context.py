@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
+from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked, rw_locked
 from wtdock.plan.model import HostUser
 from wtdock.registry import Registry
@@ -99,10 +100,9 @@ class Context:
 
     def ensure_state_dir(self) -> Path:
         state = self.ws.state_dir
-        if not state.is_dir():
-            state.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(state)
         ignore = state / ".gitignore"
         if not ignore.exists():
             # The state folder may sit inside a repo (a monorepo workspace): git must never see it.
-            ignore.write_text("*\n", encoding="utf-8")
+            write_atomic(ignore, "*\n")
         return state

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock.errors import NotFoundError, RefusedError
+from wtdock.files import private_dir
 from wtdock.locks import rw_locked
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
@@ -165,8 +166,7 @@ def prepare_drop(ctx: Context, record: TicketRecord) -> Drop | None:
 
 def dump(ctx: Context, drop: Drop) -> Path:
     """``pg_dump -Fc`` into the ticket's state folder (0600); a failed dump leaves no file."""
-    dumps = ctx.ws.ticket_dir(drop.slug) / "dumps"
-    dumps.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dumps = private_dir(ctx.ws.ticket_dir(drop.slug) / "dumps")
     target = dumps / f"{drop.database}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.dump"
     drop.pg.dump(drop.database, target)
     return target

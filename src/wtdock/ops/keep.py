@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from wtdock import gitops
 from wtdock.errors import ToolError, UnavailableError, WtdockError
+from wtdock.files import private_dir
 from wtdock.ops import ignored
 from wtdock.ops.context import Context
 from wtdock.ops.rescue import MANIFEST, Item, Manifest, make_id, numbers_in_use, ref_name, rescue_dir, write_manifest
@@ -145,10 +146,7 @@ def _folder(run: _Run) -> Path:
         while folder.exists():  # two downs of one ticket in the same second
             i += 1
             folder = base.with_name(f"{base.name}-{i}")
-        for step in [*reversed(folder.parents), folder]:
-            if not step.exists():
-                step.mkdir(mode=0o700)
-        run.folder = folder
+        run.folder = private_dir(folder)
     return run.folder
 
 

@@ -15,6 +15,7 @@ from wtdock.errors import WtdockError
 from wtdock.names import ticket_slug
 from wtdock.ops import network
 from wtdock.ops.context import Context
+from wtdock.ops.secrets import password_file, read_password
 from wtdock.ops.up import EngineHoldings, _assign_data, _assign_ports
 from wtdock.ops.views import allocations, workspace_containers
 from wtdock.ops.worktree_steps import ticket_branch
@@ -63,5 +64,5 @@ def _git_dir(repo: Path) -> Path:
 
 def _known_password(ctx: Context) -> str:
     """The shared Postgres password if one was made; a preview does not make one."""
-    path = ctx.ws.state_dir / "secrets" / "postgres-password"
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else PASSWORD_PLACEHOLDER
+    path = password_file(ctx)
+    return read_password(path) if path.exists() else PASSWORD_PLACEHOLDER

@@ -144,11 +144,22 @@ def manifests(ws: Workspace, slug: str | None = None) -> list[tuple[Path, Manife
     found = []
     for path in sorted(rescue_dir(ws).glob(f"{slug or '*'}/*/{MANIFEST}")):
         try:
-            found.append((path, Manifest.model_validate_json(path.read_text(encoding="utf-8"))))
-        except (OSError, ValidationError) as err:
-            raise StateError(f"{path}: unreadable rescue record ({err})",
+            found.append((path, Manifest.model_validate_json(path.read_bytes().decode("utf-8"))))
+        except (OSError, ValueError) as err:
+            raise StateError(f"{path}: unreadable rescue record ({_problem(err)})",
                              hint="the refs it names are safe; move the file aside to go on") from err
     return found
+
+
+def _problem(err: OSError | ValueError) -> str:
+    """One line: pydantic's own message spans several."""
+    if isinstance(err, UnicodeDecodeError):
+        return f"not UTF-8 text: byte {err.start}"
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return first["msg"] + (f" at {where}" if where else "")
+    return err.strerror or str(err) if isinstance(err, OSError) else str(err)
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:

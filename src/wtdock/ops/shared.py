@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import NotFoundError, RefusedError, UnavailableError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.ops import builds, network
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
@@ -129,10 +129,15 @@ def render_shared(ctx: Context) -> str:
 
 
 def ensure_compose_file(ctx: Context) -> Path:
-    """The shared compose file, written first if no `shared up` has written it yet."""
-    if not compose_file(ctx.ws).exists():
-        render_shared(ctx)
-    return compose_file(ctx.ws)
+    """The shared compose file, written first if no `shared up` has written it yet, or again if
+    someone emptied or garbled it (see records.ensure_file)."""
+    file = compose_file(ctx.ws)
+    if file.exists() and (problem := yamlio.compose_problem(file, ctx.ws.shared_project)):
+        ctx.say(f"{problem}; written again from the registry")
+    elif file.exists():
+        return file
+    render_shared(ctx)
+    return file
 
 
 def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan, str]:
@@ -156,7 +161,7 @@ def _render(ctx: Context, ours: set[int], avoid: set[int]) -> tuple[ProjectPlan,
     images = builds.image_tags(ws, checkouts, shared_plan.shared_instances(ws))
     plan = shared_plan.plan_shared(ws, ctx.templates, allocations, checkouts, ctx.user, images=images)
     text = yamlio.dump(plan.compose, shared_plan.header(ws))
-    ws.shared_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(ws.shared_dir)
     write_atomic(compose_file(ws), text)
     return plan, text
 
@@ -313,7 +318,7 @@ def shared_down(
             )
         confirm()
         stopped = _stop_attached(ws) if attached else ()
-        if not compose_file(ws).exists():
+        if not compose_file(ws).exists() or yamlio.compose_problem(compose_file(ws), ws.shared_project):
             _render(ctx, set(), set())
         check_project_is_ours(ws, ws.shared_project, _containers(ws))
         engine.compose_down(ws.shared_project, compose_file(ws), volumes=volumes)

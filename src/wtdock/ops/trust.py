@@ -14,7 +14,7 @@ from typing import Any
 from wtdock import gitops
 from wtdock.config import Config
 from wtdock.errors import StateError, UntrustedError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked
 from wtdock.workspace import Workspace
 
@@ -66,7 +66,7 @@ def check_trusted(ws: Workspace) -> None:
 def trust(ws: Workspace) -> str:
     """Record the config's commands as trusted; returns their hash."""
     path = store()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     digest = commands_hash(ws.config)
     with locked(path.with_suffix(".lock")):
         entries = _read(path)

@@ -9,7 +9,7 @@ from typing import Any
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import SetupError, UnavailableError, UserError
-from wtdock.files import write_atomic
+from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
 from wtdock.ops import builds, databases, network, redis_numbers
@@ -327,7 +327,7 @@ def prepare_ticket(
     plan, _ = render(ctx, record)
     project = ws.ticket_project(record.slug)
     file = compose_file(ws, record.slug).with_name("compose.run.yaml")
-    file.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(file.parent)
     run_model = one_off(plan.compose)
     write_atomic(file, yamlio.dump(run_model, header(ws, record.name, record.slug)))
     mine = {s: v for s, v in run_model["services"].items() if s in own}
@@ -355,7 +355,7 @@ def _start(
     for _ in range(MAX_PORT_RETRIES):
         plan, text = render(ctx, record, images)
         services = plan.compose["services"]
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         write_atomic(file, text)
         running = engine.containers(f"com.docker.compose.project={project}")
         check_project_is_ours(ws, project, running)

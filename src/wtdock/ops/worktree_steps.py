@@ -82,6 +82,10 @@ def check_worktrees_exist(record: TicketRecord) -> None:
 def index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, RepoRequest]:
     by_repo: dict[str, RepoRequest] = {}
     for req in requests:
+        if not (given := f"{req.repo}={req.value}").isprintable():
+            # No repo, ref, branch or worktree path holds one; a NUL would crash the git call (a
+            # program passes any string: the CLI cannot send a NUL, a JSON request can).
+            raise UserError(f"--{req.mode} {given!r}: it contains a control or unprintable character")
         if req.repo not in ws.config.repos:
             raise NotFoundError(
                 f"--{req.mode} {req.repo}=...: no repo {req.repo!r} in {ws.config_file}",
