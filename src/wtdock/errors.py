@@ -18,8 +18,8 @@ EXIT_CODES: Final = {
     3: "refused to protect work or running things (unsaved work in a worktree, another ticket's worktree, "
     "tickets on the shared network), or commands of a committed config not yet trusted (`wtdock trust`)",
     4: "not available: port taken, range or Redis numbers exhausted, a lock held too long, a timeout, the shared "
-    "Postgres stopped; or wtdock's state file is unreadable, hollow or missing under living tickets "
-    "(`wtdock repair`)",
+    "Postgres stopped; or one of wtdock's files is unreadable, hollow or garbled (the message names it): the "
+    "state file (`wtdock repair`; also missing under living tickets), the Postgres password file, a lock file",
     5: "an outside tool failed: the Docker engine (also when it does not answer), Compose, git, or a service's "
     "setup or migrate command (the message names the service, the command and its exit code, its last lines "
     "follow)",
