@@ -261,6 +261,9 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             undo.push(f"wtdock's note in {step.path}", _unmarker(step.path, ws.config_file))
         with ctx.registry.update() as state:
             record = state.tickets[record.slug]
+            if step.remade:  # the same worktree again: its branch, start and what wtdock made stay as recorded
+                record.repos[step.repo].marked = marked
+                continue
             record.repos[step.repo] = RepoRecord(
                 path=str(step.path),
                 repo_path=str(step.repo_path),
