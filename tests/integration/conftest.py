@@ -69,15 +69,7 @@ def make_workspace(
     made: list[Sandbox] = []
 
     def make(tag: str = "ws", base: int | None = None, edit: Callable[[dict[str, Any]], None] | None = None) -> Sandbox:
-        name = f"{RUN_ID}-{tag}"[:30]
-        root = tmp_path_factory.mktemp(tag)
-        make_repo(root / "front", "front_server.py", "front", {"feat/ui": "front feat/ui"})
-        make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
-        config = reference_config(name, base if base is not None else _free_base())
-        if edit:
-            edit(config)
-        ws = Sandbox(root=root, name=name, env=dict(STANDIN_IMAGES))
-        ws.write_config(config)
+        ws = _new_workspace(tmp_path_factory, tag, base, edit)
         made.append(ws)
         return ws
 
@@ -86,10 +78,41 @@ def make_workspace(
         remove_workspaces(engine, lambda name, ws=ws: name == ws.name)
 
 
+@pytest.fixture(scope="module")
+def module_workspace(
+    engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Sandbox]:
+    """One reference workspace for all the tests of a module, with its shared project up: for tests
+    that each use tickets of their own, so that a module pays for one shared start, not one per
+    test. Each pytest-xdist worker that runs the module makes its own."""
+    tag = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
+    ws = _new_workspace(tmp_path_factory, f"{tag[:14]}{next(_module_count)}", None, None)
+    ws.cli("shared", "up")
+    yield ws
+    remove_workspaces(engine, lambda name: name == ws.name)
+
+
+def _new_workspace(
+    tmp_path_factory: pytest.TempPathFactory, tag: str, base: int | None,
+    edit: Callable[[dict[str, Any]], None] | None,
+) -> Sandbox:
+    name = f"{RUN_ID}-{tag}"[:30]
+    root = tmp_path_factory.mktemp(tag)
+    make_repo(root / "front", "front_server.py", "front", {"feat/ui": "front feat/ui"})
+    make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
+    config = reference_config(name, base if base is not None else _free_base())
+    if edit:
+        edit(config)
+    ws = Sandbox(root=root, name=name, env=dict(STANDIN_IMAGES))
+    ws.write_config(config)
+    return ws
+
+
 _BASES = range(10000, 32000, 200)  # below the kernel's ephemeral range, away from 3000-4099
 # Parallel workers (pytest-xdist) take every n-th base, so two workers never share a port range.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_module_count = itertools.count()  # a module whose tests are run twice on one worker gets a new name
 _next_base = itertools.count(os.getpid() % max(1, len(_BASES) // _WORKERS))
 
 
