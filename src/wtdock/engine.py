@@ -652,6 +652,9 @@ def remove_project_volumes(project: str) -> list[str]:
 
 def compose_attached(project: str, file: Path, args: Sequence[str]) -> int:
     """Run ``docker compose ... ARGS`` on this terminal (logs -f, exec) and return its exit code."""
+    # Asked first: an engine that does not answer is wtdock's one line and exit 5, where the CLI's own
+    # exit 1 would pass for the exit code of the command `exec` ran.
+    _api()
     argv = [*_compose_argv(project, file), *args]
     return _docker_cli(argv, terminal=True).returncode
 
