@@ -124,7 +124,9 @@ def test_down_killed_then_up_and_down_again_leave_nothing(
     crashed(ws, point, "down", ticket, "--force", "--drop-data")
     check_work_kept(ws, works)
 
-    ws.cli("up", ticket)
+    again = ws.cli("up", ticket)
+    if point in ("down:worktree", "down:worktrees"):
+        assert f"note: front: making again the worktree an interrupted `down` removed, on {ticket}" in again.stdout
     serves_its_own_branches(ws, ticket)
     works += [make_work(ws, ticket, repo, "again") for repo in ("front", "api")]
     ws.cli("down", ticket, "--force", "--drop-data")
