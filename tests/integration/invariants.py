@@ -38,7 +38,9 @@ def make_work(ws: Sandbox, ticket: str, repo: str, tag: str) -> Work:
     tracked = f"{tag}-tracked.txt"  # its own file per tag: a later scenario step never overwrites it
     (path / tracked).write_text(f"{tag} committed\n")
     git(path, "add", tracked)
-    git(path, "-c", "commit.gpgsign=false", "commit", "-qm", f"{tag}: work")
+    # Its own identity: a module-scoped fixture runs before the per-test one of tests/conftest.py.
+    identity = ("-c", "user.name=wtdock tests", "-c", "user.email=tests@wtdock.dev", "-c", "commit.gpgsign=false")
+    git(path, *identity, "commit", "-qm", f"{tag}: work")
     work.commits.append(git(path, "rev-parse", "HEAD").strip())
     work.files[tracked] = f"{tag} committed, then changed\n"
     work.files[f"{tag}-notes.txt"] = f"{tag} untracked\n"

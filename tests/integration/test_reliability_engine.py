@@ -29,13 +29,7 @@ def busy(module_workspace: Sandbox) -> Iterator[list[Work]]:
     """Ticket ``busy`` with its own API, a row in its database and work in both worktrees."""
     ws = module_workspace
     ws.cli("up", TICKET, "--from", "api=feat/endpoint")
-    with pytest.MonkeyPatch.context() as env:
-        # Module-scoped: set up before the per-test git identity of tests/conftest.py.
-        env.setenv("GIT_AUTHOR_NAME", "wtdock tests")
-        env.setenv("GIT_AUTHOR_EMAIL", "tests@wtdock.dev")
-        env.setenv("GIT_COMMITTER_NAME", "wtdock tests")
-        env.setenv("GIT_COMMITTER_EMAIL", "tests@wtdock.dev")
-        works = [make_work(ws, TICKET, repo, "busy") for repo in ("front", "api")]
+    works = [make_work(ws, TICKET, repo, "busy") for repo in ("front", "api")]
     assert http_get(f"{api_url(ws)}/db/put?key=k&value=kept") == "stored"
     yield works
 
@@ -131,6 +125,9 @@ def test_a_shared_service_that_never_gets_healthy_is_one_line_and_the_next_up_re
     try:
         ws.config_file.write_text(config + "wait_timeout: 5\n")
         sick = {**ws.env, "WTDOCK_IMAGE_REDIS": broken}
+        # Gone first, so that Compose's wait can only look at the new one (under a heavy load it
+        # once took the healthy container it was replacing for the new one).
+        engine.containers.get(f"{ws.name}-shared-redis-1").remove(force=True)
         done = run_wtdock("-w", str(ws.root), "up", TICKET, env=sick)
         # Within its start period a failing check keeps it "starting": the wait runs out (exit 4).
         assert one_line(done, code=4) == f"{ws.name}-shared: redis did not become healthy in time (health: starting)"
