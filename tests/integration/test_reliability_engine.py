@@ -124,17 +124,15 @@ def test_a_shared_service_that_never_gets_healthy_is_one_line_and_the_next_up_re
     config = ws.config_file.read_text()
     try:
         ws.config_file.write_text(config + "wait_timeout: 5\n")
-        sick = {**ws.env, "WTDOCK_IMAGE_REDIS": broken}
-        # Gone first, so that Compose's wait can only look at the new one (under a heavy load it
-        # once took the healthy container it was replacing for the new one).
-        engine.containers.get(f"{ws.name}-shared-redis-1").remove(force=True)
-        done = run_wtdock("-w", str(ws.root), "up", TICKET, env=sick)
+        done = run_wtdock("-w", str(ws.root), "up", TICKET, env={**ws.env, "WTDOCK_IMAGE_REDIS": broken})
         # Within its start period a failing check keeps it "starting": the wait runs out (exit 4).
+        # (Compose itself now and then said all was well here: engine.compose_up checks.)
         assert one_line(done, code=4) == f"{ws.name}-shared: redis did not become healthy in time (health: starting)"
+        ws.config_file.write_text(config)
+        ws.cli("up", TICKET)
     finally:
         ws.config_file.write_text(config)
-    ws.cli("up", TICKET)
+        engine.images.remove(broken, force=True)
     redis = next(s for s in ws.json("shared", "status")["services"] if s["name"] == "redis")
     assert (redis["state"], redis["health"]) == ("running", "healthy")
     still_whole(ws, busy)
-    engine.images.remove(broken, force=True)
