@@ -357,7 +357,7 @@ def _check_healthy(project: str, services: Sequence[str]) -> None:
     with _engine_errors(f"list the containers of {project}"):
         found = _api().containers.list(all=True, sparse=True, filters={
             "label": [f"{LABEL_PROJECT}={project}", "com.docker.compose.oneoff=False"],
-            "health": ["starting", "unhealthy"],
+            "status": ["running"], "health": ["starting", "unhealthy"],  # a one-shot that exited is done
         })
     sick = [c for c in found if not services or (c.attrs.get("Labels") or {}).get(LABEL_SERVICE) in services]
     if sick:
