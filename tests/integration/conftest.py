@@ -78,6 +78,20 @@ def make_workspace(
         remove_workspaces(engine, lambda name, ws=ws: name == ws.name)
 
 
+@pytest.fixture(scope="module")
+def module_workspace(
+    engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Sandbox]:
+    """One reference workspace for all the tests of a module, with its shared project up: for tests
+    that each use tickets of their own, so that a module pays for one shared start, not one per
+    test. Each pytest-xdist worker that runs the module makes its own."""
+    tag = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
+    ws = new_sandbox(tmp_path_factory, f"{tag[:14]}{next(_module_count)}")
+    ws.cli("shared", "up")
+    yield ws
+    remove_workspaces(engine, lambda name: name == ws.name)
+
+
 def new_sandbox(
     tmp_path_factory: pytest.TempPathFactory, tag: str, base: int | None = None,
     edit: Callable[[dict[str, Any]], None] | None = None,
@@ -99,6 +113,7 @@ _BASES = range(10000, 32000, 200)  # below the kernel's ephemeral range, away fr
 # Parallel workers (pytest-xdist) take every n-th base, so two workers never share a port range.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_module_count = itertools.count()  # a module whose tests are run twice on one worker gets a new name
 _next_base = itertools.count(os.getpid() % max(1, len(_BASES) // _WORKERS))
 
 

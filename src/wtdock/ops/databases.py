@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wtdock.errors import NotFoundError, RefusedError
+from wtdock.faults import crash_point
 from wtdock.files import private_dir
 from wtdock.locks import rw_locked
 from wtdock.names import ticket_slug
@@ -96,7 +97,9 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
     else:
         _record_database(ctx, name, record.name, pending=True)
         undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
+        crash_point("up:clone")
         clone_template(ctx, pg, name)
+        crash_point("up:cloned")
         pg.mark(name, mark)
         ctx.say(f"{record.name}: database {name} cloned from {template_database(ctx.ws.config)}")
     _record_database(ctx, name, record.name, pending=False)

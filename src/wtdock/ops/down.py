@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wtdock import engine, gitops
 from wtdock.errors import GitError, RefusedError, WtdockError
+from wtdock.faults import crash_point
 from wtdock.ops import databases, guard, redis_numbers
 from wtdock.ops.context import Context
 from wtdock.ops.keep import keep_work
@@ -110,13 +111,16 @@ def _take_down(
         for item, line in _keep_work(ctx, record, project, force=force):
             result.rescues.append(item)
             result.kept.append(Done("rescue", item.id, line, item.repo))
+        crash_point("down:kept")
     _remove_containers(ctx, record, project)
+    crash_point("down:containers")
     result.removed.append(Done("containers", project, f"containers of {project}"))
     # Rebuilt by the next setup (or copied from another ticket): never the user's work.
     for volume in engine.remove_volumes(dependency_volumes_of(ctx, record)):
         result.removed.append(Done("volume", volume, f"dependency volume {volume}"))
     # Worktrees before data: if git refuses, the ticket stays whole and `down` can run again.
     _remove_worktrees(ctx, record, keep=keep_worktrees, force=force, result=result)
+    crash_point("down:worktrees")
     if drop is not None:
         databases.forget(ctx, drop)
         how = f" (dump: {dumped})" if dumped else ""
@@ -155,6 +159,7 @@ def _keep_work(ctx: Context, record: TicketRecord, project: str, *, force: bool)
         file = None  # not renderable: `_remove_containers` removes them by label, and says so
     if file is not None:
         engine.compose_stop(project, file)
+    crash_point("down:stopped")
     return keep_work(ctx, record, force=force)
 
 
@@ -187,6 +192,7 @@ def _remove_worktrees(ctx: Context, record: TicketRecord, *, keep: bool, force: 
             result.kept.append(Done("worktree", str(path), f"{repo}: worktree {path} (unlocked; yours now)", repo))
         elif path.is_dir():
             gitops.remove_worktree(repo_path, path, force=force, reason=reason)
+            crash_point("down:worktree")
             result.removed.append(Done("worktree", str(path), f"{repo}: worktree {path}", repo))
         elif gitops.find_worktree(repo_path, path) is not None:
             # Deleted by hand: its metadata is locked (no prune drops it) and would keep the branch

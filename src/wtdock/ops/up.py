@@ -9,6 +9,7 @@ from typing import Any
 
 from wtdock import engine, gitops, ports, yamlio
 from wtdock.errors import SetupError, UnavailableError, UserError
+from wtdock.faults import crash_point
 from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
@@ -88,6 +89,7 @@ def up(
             try:
                 record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices, test=test,
                                   port_base=port_base)
+                crash_point("up:reserved")
                 if existing is None or existing.redis_db != record.redis_db:
                     redis_numbers.clean_redis(ctx, record.redis_db)
                 record = _make_worktrees(ctx, record, steps, undo)
@@ -247,6 +249,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             with locked(ws.lock_dir / f"git-{step.repo}.lock"):
                 _make_ticket_folder(step.path.parent, undo)
                 gitops.add_worktree(step.repo_path, step.path, step.branch, start_point=step.start_point, reason=reason)
+            crash_point("up:worktree")
             if step.start_point is not None and step.branch is not None:
                 undo.push(f"branch {step.branch} in {step.repo}", _deleter(step))
             undo.push(f"worktree {step.path}", _remover(step, reason))
@@ -258,6 +261,9 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
             undo.push(f"wtdock's note in {step.path}", _unmarker(step.path, ws.config_file))
         with ctx.registry.update() as state:
             record = state.tickets[record.slug]
+            if step.remade:  # the same worktree again: its branch, start and what wtdock made stay as recorded
+                record.repos[step.repo].marked = marked
+                continue
             record.repos[step.repo] = RepoRecord(
                 path=str(step.path),
                 repo_path=str(step.repo_path),
@@ -371,6 +377,7 @@ def _start(
             undo.push(f"containers of {project}", lambda: engine.compose_down(project, file, volumes=True))
             created = False
         try:
+            crash_point("up:compose")
             engine.compose_up(project, file, ws.config.wait_timeout, on_status=ctx.on_status)
         except engine.PortConflictError as err:
             if err.port not in record.ports.values():
@@ -390,6 +397,7 @@ def _start(
             _record_rendered(ctx, record.slug, services)
             undo.clear()  # made and started: keep it, so that its logs can be read
             raise
+        crash_point("up:started")
         _record_rendered(ctx, record.slug, services)
         # An older wtdock gave each ticket a network of its own, which holds one of the engine's pools.
         engine.remove_unused_project_networks(project)

@@ -45,6 +45,7 @@ class Step:
     adopt: bool = False
     resumed: bool = False  # made by an `up` of this ticket that was killed before it recorded it
     borrowed: bool = False  # a test stack's view of a checkout: never marked, locked or removed
+    remade: bool = False  # recorded, but `git worktree remove` took it (see `removed_by_git`): made again
 
 
 def lock_reason(ws: Workspace, ticket: str) -> str:
@@ -71,12 +72,25 @@ def ticket_branch(ws: Workspace, ticket: str) -> str:
 
 def check_worktrees_exist(record: TicketRecord) -> None:
     """A worktree deleted by hand cannot be bind-mounted: say so, not what the engine says."""
-    gone = [f"{repo} ({rec.path})" for repo, rec in record.repos.items() if not Path(rec.path).is_dir()]
+    gone = [
+        f"{repo} ({rec.path})" for repo, rec in record.repos.items()
+        if not Path(rec.path).is_dir() and not removed_by_git(rec)
+    ]
     if gone:
         raise NotFoundError(
             f"ticket {record.name}: the worktree of {', '.join(gone)} is gone",
             hint=f"`wtdock down {record.name}` clears the rest (branches are kept), then `wtdock up` makes it again",
         )
+
+
+def removed_by_git(rec: RepoRecord) -> bool:
+    """A worktree wtdock made whose folder and git's record of it are both gone: `git worktree
+    remove` took it (a `down` killed half-way), which it never does to a worktree with work in it,
+    so `up` makes it again on its branch. Deleted by hand, git still has its record: refused."""
+    return (
+        rec.created_worktree and rec.branch is not None and not rec.borrowed and not Path(rec.path).is_dir()
+        and gitops.find_worktree(Path(rec.repo_path), Path(rec.path)) is None
+    )
 
 
 def index_requests(ws: Workspace, requests: Sequence[RepoRequest]) -> dict[str, RepoRequest]:
@@ -114,7 +128,7 @@ def check_steps(
     for repo in by_repo.keys() & have.keys():
         _same_as_recorded(name, repo, by_repo[repo], have[repo])
     branched = set(have) | set(by_repo)
-    steps = []
+    steps = [_remade(ctx, name, repo, rec, notices) for repo, rec in have.items() if removed_by_git(rec)]
     for repo in required_repos(ws.config, branched, choices):
         if repo in have:
             continue
@@ -179,6 +193,16 @@ def _left_by_killed_up(ws: Workspace, name: str, repo_path: Path, path: Path) ->
         return None
     found = gitops.find_worktree(repo_path, path)
     return found if found is not None and found.locked == lock_reason(ws, name) else None
+
+
+def _remade(ctx: Context, name: str, repo: str, rec: RepoRecord, notices: list[str]) -> Step:
+    repo_path, branch = Path(rec.repo_path), str(rec.branch)
+    if not gitops.branch_exists(repo_path, branch):
+        raise NotFoundError(f"ticket {name}: the worktree of {repo} was removed and its branch {branch!r} is gone",
+                            hint=f"`wtdock down {name}` clears the rest, then `wtdock up` makes it again")
+    _check_checkout(ctx, repo, repo_path, branch)
+    notices.append(f"{repo}: making again the worktree an interrupted `down` removed, on {branch}")
+    return Step(repo, repo_path, Path(rec.git_dir), Path(rec.path), branch, None, remade=True)
 
 
 def _take_over(name: str, left: Step, wanted: str) -> Step:
