@@ -276,7 +276,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 branch=step.branch,
                 start_point=step.start_point,
                 # Unknown for a taken-over worktree: then every commit of its branch counts as its work.
-                start_commit=None if step.resumed else gitops.head_commit(step.path),
+                start_commit=None if step.resumed else step.start_commit or gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
                 created_branch=step.branch is not None
                 and (step.start_point is not None or (step.resumed and step.branch == own_branch)),
