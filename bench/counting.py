@@ -1,16 +1,17 @@
 """Run one wtdock command and count what it asks of the outside world: the processes it starts and
-the Docker engine API requests it sends (docker-py's HTTP calls), optionally under cProfile.
+the Docker engine API requests it sends (every HTTP request), optionally under cProfile.
 
     .venv/bin/python bench/counting.py OUT.json [--profile OUT.prof] -- WTDOCK-ARGS...
 
 Writes ``{"seconds", "processes": [argv[:4], ...], "engine": ["GET /containers/json", ...]}`` to
-OUT.json when the command exits. The hooks import requests up front, so time a command without
-them (the benchmarks do); this is for the counts and the profile.
+OUT.json when the command exits. Time a command without the hooks (the benchmarks do); this is for
+the counts and the profile.
 """
 
 from __future__ import annotations
 
 import atexit
+import http.client
 import json
 import subprocess
 import sys
@@ -22,31 +23,30 @@ from urllib.parse import urlsplit
 
 def install(out: Path) -> None:
     """Count every Popen and every engine request until the process exits, then write ``out``."""
-    import requests
-
     processes: list[list[str]] = []
     engine: list[str] = []
     start = time.perf_counter()
     popen_init = subprocess.Popen.__init__
-    send = requests.Session.send
+    putrequest = http.client.HTTPConnection.putrequest
 
     def counted_popen(self: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> None:
         argv = [str(a) for a in args] if isinstance(args, list | tuple) else [str(args)]
         processes.append(argv[:4])
         popen_init(self, args, *rest, **kw)
 
-    def counted_send(self: requests.Session, request: requests.PreparedRequest, **kw: Any) -> Any:
-        path = urlsplit(request.url or "").path
-        # /v1.45/containers/<id>/json -> /containers/{id}/json: calls of a kind count together.
-        parts = [p for p in path.split("/") if p]
+    def counted_request(self: http.client.HTTPConnection, method: str, url: str, *rest: Any, **kw: Any) -> None:
+        # Every HTTP request wtdock sends goes to the engine: docker-py's (urllib3 sends through
+        # http.client too) and engine.py's own over the unix socket.
+        parts = [p for p in urlsplit(url).path.split("/") if p]
         if parts and parts[0].startswith("v1."):
             parts = parts[1:]
+        # /containers/<id>/json -> /containers/{id}/json: calls of a kind count together.
         named = ["{id}" if len(p) >= 12 and p.isalnum() and i == 1 else p for i, p in enumerate(parts)]
-        engine.append(f"{request.method} /{'/'.join(named)}")
-        return send(self, request, **kw)
+        engine.append(f"{method} /{'/'.join(named)}")
+        putrequest(self, method, url, *rest, **kw)
 
     subprocess.Popen.__init__ = counted_popen  # type: ignore[method-assign]
-    requests.Session.send = counted_send  # type: ignore[method-assign]
+    http.client.HTTPConnection.putrequest = counted_request  # type: ignore[method-assign]
 
     def write() -> None:
         seconds = time.perf_counter() - start

@@ -19,6 +19,7 @@ engine and the stand-in images; removes what it made.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pstats
@@ -43,7 +44,18 @@ from wtdock.demo.repos import make_repo
 
 REPO = Path(__file__).resolve().parents[1]
 WTDOCK = [sys.executable, "-m", "wtdock"]
-KINDS = {"front": ("front-end only (shared API)", ()), "own": ("own API, database clone", ("--from", "api=feat/endpoint"))}
+KINDS = {
+    "front": ("front-end only (shared API)", ()),
+    "own": ("own API, database clone", ("--from", "api=feat/endpoint")),
+}
+
+
+def timing_env() -> dict[str, str]:
+    """The stand-in images, and Python's bytecode cache on: an installed wtdock has its .pyc files,
+    and a session that sets PYTHONDONTWRITEBYTECODE would otherwise compile all of it on every run."""
+    env = {**os.environ, **STANDIN_IMAGES}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -70,7 +82,7 @@ class Workspace:
         make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
         with (root / "wtdock.yaml").open("w") as handle:
             YAML().dump(reference_config(name, base=base), handle)
-        self.env = {**os.environ, **STANDIN_IMAGES}
+        self.env = timing_env()
         if src is not None:
             self.env["PYTHONPATH"] = str(src)
         self.made: list[str] = []
@@ -134,10 +146,8 @@ class Workspace:
                                capture_output=True, check=False)
                 subprocess.run(["git", "-C", str(repo), "branch", "-D", branch], capture_output=True, check=False)
             if hand.database is not None:
-                try:
+                with contextlib.suppress(subprocess.CalledProcessError):
                     self.psql(f'DROP DATABASE IF EXISTS "{hand.database}" WITH (FORCE)')
-                except subprocess.CalledProcessError:
-                    pass
         for ticket in self.made:
             subprocess.run([*WTDOCK, "-w", str(self.root), "down", ticket, "--force", "--drop-data"],
                            env=self.env, capture_output=True, check=False)
@@ -162,6 +172,17 @@ def profile(ws: Workspace, folder: Path) -> None:
         rows = {func[2]: cum for func, (_, _, _, cum, _) in stats.stats.items()  # type: ignore[attr-defined]
                 if func[2] in wanted and "wtdock" in func[0]}
         print("  " + ", ".join(f"{name} {rows[name]:.2f} s" for name in wanted if name in rows))
+
+
+def report(times: dict[tuple[str, str], list[float]], columns: list[str], tickets: int) -> None:
+    print(f"`wtdock up` of a new ticket, medians of {tickets}, alternating with the same by hand")
+    for kind, (label, _) in KINDS.items():
+        floor = statistics.median(times[("by hand", kind)])
+        cells = [f"by hand {floor:5.2f} s"]
+        for column in columns:
+            took = statistics.median(times[(column, kind)])
+            cells.append(f"{column} {took:5.2f} s ({took / floor:4.2f}x)")
+        print(f"  {label:28} " + "   ".join(cells))
 
 
 def main() -> None:
@@ -197,15 +218,7 @@ def main() -> None:
                             times.setdefault(("by hand", kind), []).append(ws.run_by_hand(hand))
                         else:
                             times.setdefault((who.label, kind), []).append(who.up(f"t{kind}{i}", kind))
-            columns = ["wtdock", *([args.against] if args.against else [])]
-            print(f"`wtdock up` of a new ticket, medians of {args.tickets}, alternating with the same by hand")
-            for kind, (label, _) in KINDS.items():
-                floor = statistics.median(times[("by hand", kind)])
-                cells = [f"by hand {floor:5.2f} s"]
-                for column in columns:
-                    took = statistics.median(times[(column, kind)])
-                    cells.append(f"{column} {took:5.2f} s ({took / floor:4.2f}x)")
-                print(f"  {label:28} " + "   ".join(cells))
+            report(times, ["wtdock", *([args.against] if args.against else [])], args.tickets)
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
                 profile(ws, args.profile)
