@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -115,6 +116,8 @@ def many_tickets(root: Path, name: str, templates: dict[str, str], count: int) -
 
 
 def main() -> None:
+    # A run stopped with SIGTERM (a background job ignores SIGINT) still removes what it made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=6)
     parser.add_argument("--many", type=int, default=100, help="tickets for `ps --json` (0: leave it out)")

@@ -14,13 +14,14 @@ Disk per ticket: its worktrees (`du`; git objects stay in the main checkouts) pl
 volumes (none in this workspace), against a full `git clone` of the same repos.
 
 Needs a Docker engine and the stand-in images; removes what it made. Ports: the workspaces take
-``--base``, ``--base + 100``, ...; keep them clear of other runs.
+blocks of 15 from ``--base`` on; keep them clear of other runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from tests.reference import reference_config
 from wtdock.demo.repos import make_repo
 
 WTDOCK = [sys.executable, "-m", "wtdock"]
+PORTS = 15
 
 
 class Space:
@@ -45,8 +47,14 @@ class Space:
         root.mkdir(parents=True)
         make_repo(root / "front", "front_server.py", "front", {})
         make_repo(root / "api", "api_server.py", "api", {"feat/endpoint": "api feat/endpoint"})
+        config = reference_config(name, base=base)
+        # A block of PORTS host ports each (shared API, front-ends, APIs), so that six workspaces fit
+        # in one range of a hundred.
+        config["services"]["api"]["shared"]["host_port"] = base
+        config["services"]["front"]["host_ports"] = f"{base + 1}-{base + 7}"
+        config["services"]["api"]["host_ports"] = f"{base + 8}-{base + PORTS - 1}"
         with (root / "wtdock.yaml").open("w") as handle:
-            YAML().dump(reference_config(name, base=base), handle)
+            YAML().dump(config, handle)
         self.env = {**os.environ, **STANDIN_IMAGES}
         self.tickets: list[str] = []
 
@@ -94,16 +102,18 @@ def du(*paths: Path) -> int:
 
 
 def main() -> None:
+    # A run stopped with SIGTERM (a background job ignores SIGINT) still removes what it made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=5)
     parser.add_argument("--requests", type=int, default=50, help="database requests per API before measuring")
-    parser.add_argument("--base", type=int, default=61400)
+    parser.add_argument("--base", type=int, default=62900, help=f"host ports base .. base + {PORTS} x (tickets + 1)")
     args = parser.parse_args()
     tag = os.getpid() % 10000
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         ours = Space(tmp / "wtdock", f"hperf-mem-{tag}", args.base)
-        stacks = [Space(tmp / f"full{i}", f"hperf-full{i}-{tag}", args.base + 100 * (i + 1))
+        stacks = [Space(tmp / f"full{i}", f"hperf-full{i}-{tag}", args.base + PORTS * (i + 1))
                   for i in range(args.tickets)]
         try:
             ours.wtdock("shared", "up")

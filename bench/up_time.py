@@ -24,6 +24,7 @@ import json
 import os
 import pstats
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -186,6 +187,8 @@ def report(times: dict[tuple[str, str], list[float]], columns: list[str], ticket
 
 
 def main() -> None:
+    # A run stopped with SIGTERM (a background job ignores SIGINT) still removes what it made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=5, help="new tickets of each kind, per column")
     parser.add_argument("--against", default=None, help="also time the wtdock of this git ref")
