@@ -85,6 +85,12 @@ def counted(ws: list[str], args: list[str], env: dict[str, str], out: Path) -> s
     return counting.summary(json.loads(out.read_text()))
 
 
+def must(argv: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[3:])} failed:\n{done.stderr}")
+
+
 def many_tickets(root: Path, name: str, templates: dict[str, str], count: int) -> None:
     """``count`` tickets made cheaply from real ones (``templates``: new-name prefix -> ticket):
     registry entries with the names replaced, worktree folders (empty: `ps` only checks that they
@@ -138,7 +144,7 @@ def main() -> None:
         tickets = [f"t{i}" for i in range(args.tickets)]
         try:
             for ticket in tickets:
-                subprocess.run([*ws, "up", ticket], env=env, check=True, capture_output=True)
+                must([*ws, "up", ticket], env)
             projects = [f"{name}-{t}" for t in tickets]
             print(f"{args.tickets} running tickets, medians of {args.repeat} runs (ratio < 1: wtdock is faster)")
             row("wtdock ps", median_time([*ws, "ps"], args.repeat, env),
@@ -154,9 +160,8 @@ def main() -> None:
             few = counted(ws, ["ps", "--json"], env, root / "count-few.json")
             if args.many:
                 # Names found nowhere else in the registry (the text is copied with them replaced).
-                subprocess.run([*ws, "up", "tmplfront"], env=env, check=True, capture_output=True)
-                subprocess.run([*ws, "up", "tmplown", "--from", "api=feat/endpoint"], env=env, check=True,
-                               capture_output=True)
+                must([*ws, "up", "tmplfront"], env)
+                must([*ws, "up", "tmplown", "--from", "api=feat/endpoint"], env)
                 tickets += ["tmplfront", "tmplown"]
                 many_tickets(root, name, {"f": "tmplfront", "o": "tmplown"}, args.many)
                 ours, base = alternating([*ws, "ps", "--json"], ["docker", "compose", "ls", "--all"], args.repeat, env)

@@ -31,7 +31,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from many_tickets import container_memory
+from many_tickets import container_memory, mib
 from tests.integration.helpers import STANDIN_IMAGES
 from tests.reference import reference_config
 
@@ -95,6 +95,24 @@ def traffic(url: str, requests: int) -> None:
         answer.read()
 
 
+def by_service(*workspaces: str) -> dict[str, float]:
+    """MiB by Compose service (postgres, front, api, ...) over the containers of ``workspaces``."""
+    import json
+
+    found: dict[str, float] = {}
+    for workspace in workspaces:
+        ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=dev.wtdock.workspace={workspace}"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        argv = ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids]
+        for line in subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines():
+            stats = json.loads(line)
+            label = '{{index .Config.Labels "com.docker.compose.service"}}'
+            service = subprocess.run(["docker", "inspect", "-f", label, stats["ID"]], capture_output=True, text=True,
+                                     check=True).stdout.strip()
+            found[service] = found.get(service, 0.0) + mib(stats["MemUsage"].split(" / ")[0])
+    return found
+
+
 def du(*paths: Path) -> int:
     """Bytes on disk under ``paths`` (`du -sb`: apparent sizes, as a copy would need)."""
     out = subprocess.run(["du", "-sbc", *map(str, paths)], capture_output=True, text=True, check=True).stdout
@@ -134,6 +152,9 @@ def main() -> None:
             print(f"  {args.tickets} full stacks (own Postgres, Redis, NATS each): {full_count} containers, "
                   f"{full_used:.0f} MiB")
             print(f"  ratio {used / full_used:.2f}")
+            for label, names in (("wtdock", [ours.name]), ("full stacks", [st.name for st in stacks])):
+                shown = ", ".join(f"{svc} {m:.0f}" for svc, m in sorted(by_service(*names).items()))
+                print(f"  {label} by service (MiB): {shown}")
             worktrees = du(ours.root / ".wtdock" / "worktrees" / "t0")
             clones = tmp / "clones"
             for repo in ("front", "api"):
