@@ -1,7 +1,9 @@
-"""The only module that talks to Docker: python-on-whales for Compose, docker-py for queries.
+"""The only module that talks to Docker: the `docker compose` CLI for Compose, docker-py for
+queries.
 
-Both libraries are imported inside functions: together they cost ~200 ms, which `--help`,
-completion and `wtdock url` should not pay.
+Compose runs as a list of arguments through one function (``_run_compose``), as python-on-whales
+does, without its import (~140 ms of pydantic models on every `up`). docker-py is imported inside
+functions: `--help`, completion and `wtdock url` should not pay its ~80 ms.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import http.client
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
+import sys
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +37,6 @@ from wtdock.errors import (
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI
-    from python_on_whales import DockerClient
 
 ENGINE_HINT = "start Docker Desktop, or on Linux without it run scripts/setup-engine; `docker info` must answer"
 LABEL_PROJECT = "com.docker.compose.project"
@@ -105,32 +111,84 @@ def engine_version() -> str:
 
 
 def compose_version() -> str:
-    from python_on_whales import DockerException, docker
-    from python_on_whales.client_config import ClientNotFoundError
-
-    try:
-        return str(docker.compose.version()).strip().removeprefix("Docker Compose version ")
-    except ClientNotFoundError as err:
-        raise _no_docker_binary(err) from err
-    except DockerException as err:
+    argv = ["docker", "compose", "version"]
+    done = _captured(argv)
+    if done.return_code != 0:
         raise EngineError(
             "Docker Compose v2 is not installed (`docker compose version` failed)",
             hint="install the Compose v2 plugin (Debian: docker-compose from trixie; see README)",
-            command=list(map(str, err.docker_command or [])),
-            returncode=err.return_code,
-            stdout=_text(err.stdout),
-            stderr=_text(err.stderr),
-        ) from err
+            command=argv,
+            returncode=done.return_code,
+            stdout=done.stdout,
+            stderr=done.stderr,
+        )
+    return done.stdout.strip().removeprefix("Docker Compose version ")
 
 
 def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
     """Every container (running or not) with all ``labels``: one call to the engine."""
     filters: dict[str, Any] = {"label": list(labels)}
     if network:
-        filters["network"] = network
-    with _engine_errors("list containers"):
-        found = _api().containers.list(all=True, sparse=True, filters=filters)
-    return [_info(c.attrs) for c in found]
+        filters["network"] = [network]
+    return [_info(attrs) for attrs in _list_containers(filters)]
+
+
+def _unix_socket() -> str | None:
+    """The engine's unix socket, when nothing points elsewhere: no DOCKER_HOST but a unix:// one,
+    no docker context but the default. Then a listing needs no docker-py (its import is a third of
+    `ps`); anything else (tcp, ssh, TLS, a context) goes through docker-py, which knows them all."""
+    host = os.environ.get("DOCKER_HOST", "")
+    if (host and not host.startswith("unix://")) or os.environ.get("DOCKER_CONTEXT", "default") != "default":
+        return None
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
+    try:
+        current = json.loads(config.read_text(encoding="utf-8")).get("currentContext")
+    except FileNotFoundError:
+        current = None
+    except (OSError, ValueError, AttributeError):
+        return None
+    if current not in (None, "", "default"):
+        return None
+    return host.removeprefix("unix://") or "/var/run/docker.sock"
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str) -> None:
+        super().__init__("localhost", timeout=120)
+        self._path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+def _list_containers(filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The list endpoint's answer (what docker-py's sparse list holds as ``attrs``): straight
+    over the unix socket when docker-py is not loaded yet, else through it."""
+    path = None if "docker" in sys.modules else _unix_socket()
+    if path is None:
+        with _engine_errors("list containers"):
+            return [c.attrs for c in _api().containers.list(all=True, sparse=True, filters=dict(filters))]
+    query = urllib.parse.urlencode({"all": "1", "filters": json.dumps(filters)})
+    connection = _UnixConnection(path)
+    try:
+        connection.request("GET", f"/containers/json?{query}")
+        answer = connection.getresponse()
+        body = answer.read()
+    except OSError as err:  # refused, no such socket, no permission, a dropped connection
+        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()} (while trying to list "
+                                     "containers)", hint=ENGINE_HINT) from err
+    finally:
+        connection.close()
+    if answer.status != 200:
+        message = body.decode(errors="replace").strip()
+        with contextlib.suppress(ValueError, AttributeError):
+            message = json.loads(body).get("message") or message
+        raise EngineError(f"could not list containers: {message}", stderr=message)
+    found: list[dict[str, Any]] = json.loads(body)
+    return found
+
 
 
 def remove_containers(*labels: str) -> list[str]:
@@ -316,14 +374,6 @@ def network_exists(name: str) -> bool:
     return True
 
 
-def _compose(project: str, file: Path) -> DockerClient:
-    from python_on_whales import DockerClient
-
-    return DockerClient(
-        compose_files=[file], compose_project_name=project, compose_project_directory=file.parent
-    )
-
-
 def compose_up(
     project: str, file: Path, wait_timeout: int, services: Sequence[str] = (),
     on_status: Callable[[str, str], None] | None = None,
@@ -338,10 +388,8 @@ def compose_up(
     try:
         if watcher is not None:
             watcher.start()
-        _run_compose(project, file, "up", lambda c: c.compose.up(
-            list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True,
-            remove_orphans=True,
-        ))
+        _run_compose(project, file, "up", ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout),
+                                           "--remove-orphans", *services])
         _check_healthy(project, services)
     except ServiceFailedError as err:
         raise _named(project, err) from err
@@ -533,30 +581,44 @@ def image_tags(repository: str) -> list[str]:
 
 
 def compose_restart(project: str, file: Path, services: Sequence[str]) -> None:
-    _run_compose(project, file, "restart", lambda c: c.compose.restart(list(services), timeout=10))
+    _run_compose(project, file, "restart", ["restart", "--timeout", "10", *services])
 
 
 def compose_stop(project: str, file: Path) -> None:
     """Stop the project's containers, each within its own ``stop_grace_period`` (no longer: a
     dev server that never exits on SIGTERM must not hold `stop` and `down` for 10 s)."""
-    _run_compose(project, file, "stop", lambda c: c.compose.stop())
+    _run_compose(project, file, "stop", ["stop"])
 
 
 def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
-    _run_compose(project, file, "down", lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
+    _run_compose(project, file, "down", ["down", "--remove-orphans", *(["--volumes"] if volumes else [])])
 
 
-def _run_compose(project: str, file: Path, verb: str, action: Any) -> None:
-    """Every Compose call goes through here: its failure becomes one wtdock error with its facts."""
-    from python_on_whales import DockerException
-    from python_on_whales.client_config import ClientNotFoundError
+def _run_compose(project: str, file: Path, verb: str, args: Sequence[str]) -> None:
+    """Every Compose call goes through here, output captured (Compose's progress would garble
+    ours): its failure becomes one wtdock error with its facts."""
+    done = _captured([*_compose_argv(project, file), *args])
+    if done.return_code != 0:
+        raise _compose_failure(project, verb, done)
 
+
+@dataclass(frozen=True)
+class _Run:
+    """A finished docker CLI command, as `_compose_failure` reads it."""
+
+    docker_command: list[str]
+    return_code: int
+    stdout: str
+    stderr: str
+
+
+def _captured(argv: list[str]) -> _Run:
+    """Run ``argv`` (a list, never a shell string) with no input and its output captured."""
     try:
-        action(_compose(project, file))
-    except ClientNotFoundError as err:  # not a DockerException
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    except FileNotFoundError as err:
         raise _no_docker_binary(err) from err
-    except DockerException as err:
-        raise _compose_failure(project, verb, err) from err
+    return _Run(argv, done.returncode, _text(done.stdout), _text(done.stderr))
 
 
 def stop_containers(ids: Sequence[str]) -> None:

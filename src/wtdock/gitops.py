@@ -1,4 +1,4 @@
-"""The only module that imports GitPython. Small typed functions over git's porcelain.
+"""The only module that runs git. Small typed functions over git's porcelain.
 
 User strings never reach git as options: paths and refs come after ``--`` or ``--end-of-options``,
 and branch names are checked by ``git check-ref-format`` first.
@@ -10,11 +10,10 @@ import contextlib
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from wtdock.errors import GitError, NotFoundError, UserError
 
@@ -46,47 +45,41 @@ class WorkAtRisk:
 
 def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
     """Run ``git args`` in ``cwd`` and return stdout; failures become :class:`GitError`. ``env``
-    adds variables to git's environment (``GIT_INDEX_FILE``); ``stdin`` is fed to its input."""
-    # Without a git binary, GitPython's import raises (not a GitError) unless told to stay quiet;
-    # the missing binary is then reported by the call below.
-    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-    import git
+    adds variables to git's environment (``GIT_INDEX_FILE``); ``stdin`` is fed to its input.
 
-    with _input_file(stdin) as source:
-        try:
-            out = git.Git(str(cwd)).execute(["git", *args], strip_newline_in_stdout=False, env=env, istream=source)
-        except git.GitCommandError as err:
-            stderr = _clean(err.stderr)
-            verb = next((a for a in args if not a.startswith("-")), args[0])  # after `--no-optional-locks`
-            raise GitError(
-                f"git {verb} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {err.status}'}",
-                command=["git", *args],
-                returncode=err.status if isinstance(err.status, int) else None,
-                stdout=str(err.stdout or ""),
-                stderr=stderr,
-            ) from err
-        except git.GitCommandNotFound as err:
-            raise GitError("git is not installed", hint="install git 2.36 or newer") from err
-    return str(out)
-
-
-@contextlib.contextmanager
-def _input_file(text: str | None) -> Iterator[BinaryIO | None]:
-    """GitPython hands its ``istream`` to Popen as stdin: it must be a real file, not a string."""
-    if text is None:
-        yield None
-        return
-    with tempfile.TemporaryFile() as handle:
-        handle.write(text.encode())
-        handle.seek(0)
-        yield handle
+    A plain subprocess, as GitPython's ``execute`` ran it (C locale, undecodable bytes kept as
+    surrogates), without its import and the two `git version` runs it starts with."""
+    argv = ["git", *args]
+    try:
+        done = subprocess.run(
+            argv, cwd=cwd, env={**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})},
+            input=stdin.encode() if stdin is not None else None,
+            stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True, check=False,
+        )
+    except (FileNotFoundError, NotADirectoryError) as err:
+        if not cwd.is_dir():
+            raise GitError(f"git {_verb(args)} failed in {cwd}: no such folder", command=argv) from err
+        raise GitError("git is not installed", hint="install git 2.36 or newer") from err
+    out = done.stdout.decode("utf-8", "surrogateescape")
+    if done.returncode != 0:
+        stderr = _clean(done.stderr.decode("utf-8", "surrogateescape"))
+        raise GitError(
+            f"git {_verb(args)} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {done.returncode}'}",
+            command=argv,
+            returncode=done.returncode,
+            stdout=out,
+            stderr=stderr,
+        )
+    return out
 
 
-def _clean(stderr: object) -> str:
-    # GitPython wraps stderr as "\n  stderr: 'text'".
-    text = str(stderr or "").strip()
-    text = re.sub(r"^stderr: '(.*)'$", r"\1", text, flags=re.S)
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+def _verb(args: Sequence[str]) -> str:
+    return next((a for a in args if not a.startswith("-")), args[0])  # after `--no-optional-locks`
+
+
+def _clean(stderr: str) -> str:
+    """git's stderr as shown in one of our errors: its non-empty lines, stripped."""
+    return "\n".join(line.strip() for line in stderr.splitlines() if line.strip())
 
 
 def version() -> tuple[int, ...]:
@@ -105,6 +98,17 @@ def toplevel(path: Path) -> Path:
         return Path(run(path, "rev-parse", "--show-toplevel").strip())
     except GitError as err:
         raise NotFoundError(f"{path} is not a git repository", hint="check `path` in wtdock.yaml") from err
+
+
+def checkout_dirs(path: Path) -> tuple[Path, Path]:
+    """``toplevel(path)`` and the main repo's git dir, in one git call."""
+    if not path.is_dir():
+        raise NotFoundError(f"{path}: no such folder", hint="check `path` of the repo in wtdock.yaml")
+    try:
+        top, common = run(path, "rev-parse", "--show-toplevel", "--git-common-dir").splitlines()[:2]
+    except (GitError, ValueError) as err:
+        raise NotFoundError(f"{path} is not a git repository", hint="check `path` in wtdock.yaml") from err
+    return Path(top), (path / common).resolve()  # git writes the common dir relative to the folder it ran in
 
 
 def common_git_dir(path: Path) -> Path:
@@ -176,6 +180,22 @@ def blocking_branch(repo: Path, branch: str) -> str | None:
             return prefix
     below = run(repo, "for-each-ref", "--count=1", "--format=%(refname:short)", "--", f"refs/heads/{branch}/")
     return below.strip() or None
+
+
+def branch_state(repo: Path, branch: str) -> tuple[bool, str | None]:
+    """Whether ``branch`` exists, and else the branch that keeps it from being created (see
+    ``blocking_branch``): one git call. for-each-ref matches a pattern whole or up to a slash, so
+    ``refs/heads/a/b`` lists that branch and those below it, and each prefix pattern its branch."""
+    parts = branch.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    out = run(repo, "for-each-ref", "--format=%(refname)", "--", f"refs/heads/{branch}",
+              *(f"refs/heads/{p}" for p in prefixes))
+    found = set(out.split("\n")) - {""}
+    if f"refs/heads/{branch}" in found:
+        return True, None
+    blocker = next((p for p in prefixes if f"refs/heads/{p}" in found), None)
+    below = sorted(r.removeprefix("refs/heads/") for r in found if r.startswith(f"refs/heads/{branch}/"))
+    return False, blocker or (below[0] if below else None)
 
 
 def check_branch_name(repo: Path, branch: str) -> None:
@@ -255,11 +275,23 @@ def mark_worktree(path: Path, config_file: Path, *, keep_existing: bool = False)
     """Note the workspace in the worktree's private git dir (``.git/worktrees/<id>/``): git ignores
     it there, it goes with the worktree, and it leads `wtdock env` back from anywhere inside.
     ``keep_existing``: leave a note someone else wrote. Returns whether the note was written."""
-    marker = Path(run(path, "rev-parse", "--absolute-git-dir").strip()) / MARKER
+    marker = _private_git_dir(path) / MARKER
     if keep_existing and marker.exists():
         return False
     marker.write_text(f"{config_file}\n", encoding="utf-8")
     return True
+
+
+def _private_git_dir(path: Path) -> Path:
+    """A worktree's own git dir, from the ``gitdir:`` line `worktree add` writes into its ``.git``
+    file (an absolute path); git's answer when the file says anything else."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        text = (path / ".git").read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir: ") and "\n" not in text and Path(text[8:]).is_absolute():
+            found = Path(text[8:])
+            if found.is_dir():
+                return found
+    return Path(run(path, "rev-parse", "--absolute-git-dir").strip())
 
 
 def unmark_worktree(path: Path, config_file: Path) -> None:

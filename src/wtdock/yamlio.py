@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,16 +61,94 @@ def dump(document: Mapping[str, Any], header: str = "") -> str:
     as numbers, booleans or sexagesimals; anchors are off because a dict used twice would otherwise
     come out as ``&id001``.
     """
+    out = io.StringIO()
+    if header:
+        out.write("".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines()))
+    lines: list[str] = []
+    out.write("".join(lines) if document and _emit_mapping(document, 0, lines) else ruamel_dump(document))
+    return out.getvalue()
+
+
+def ruamel_dump(document: Mapping[str, Any]) -> str:
+    """``dump`` by ruamel.yaml alone, for what the fast path leaves to it (and to compare with)."""
     yaml = YAML(typ="rt")
     yaml.representer.ignore_aliases = lambda *_: True
     yaml.default_flow_style = False
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    if header:
-        out.write("".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines()))
     yaml.dump(_quoted(document), out)
     return out.getvalue()
+
+
+# What ``dump`` writes itself, exactly as ruamel.yaml would (tests/unit/test_yamlio.py compares
+# them): keys plain, strings of printable ASCII double-quoted, ints and booleans. Anything else (a
+# None, a float, a list in a list, text ruamel would escape or fold) goes to ruamel, which takes
+# ~30 ms a Compose file where this takes well under one; `up` writes three or four.
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+_RESOLVED_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
+_PRINTABLE = re.compile(r"[ -~]*")
+_MAX_LINE = 1000  # far below ruamel's width (4096), past which it folds a quoted string
+
+
+def _scalar(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _PRINTABLE.fullmatch(value):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return None
+
+
+def _key(key: object) -> str | None:
+    text = str(key)
+    return text if _PLAIN_KEY.fullmatch(text) and text.lower() not in _RESOLVED_WORDS else None
+
+
+def _emit_mapping(mapping: Mapping[str, Any], indent: int, lines: list[str], first: str = "") -> bool:
+    """Append the block mapping's lines (its first line after ``first``, a sequence's ``- ``);
+    False when ruamel must write the document."""
+    pad = " " * indent
+    for i, (raw_key, value) in enumerate(mapping.items()):
+        key = _key(raw_key)
+        if key is None:
+            return False
+        lead = first if i == 0 and first else pad
+        if not _emit_value(f"{lead}{key}:", value, indent, lines):
+            return False
+    return True
+
+
+def _emit_value(head: str, value: Any, indent: int, lines: list[str]) -> bool:
+    if isinstance(value, Mapping):
+        if not value:
+            lines.append(f"{head} {{}}\n")
+            return True
+        lines.append(f"{head}\n")
+        return _emit_mapping(value, indent + 2, lines)
+    if isinstance(value, list | tuple):
+        if not value:
+            lines.append(f"{head} []\n")
+            return True
+        lines.append(f"{head}\n")
+        return all(_emit_item(item, indent + 2, lines) for item in value)
+    scalar = _scalar(value)
+    if scalar is None or len(head) + len(scalar) > _MAX_LINE:
+        return False
+    lines.append(f"{head} {scalar}\n")
+    return True
+
+
+def _emit_item(item: Any, indent: int, lines: list[str]) -> bool:
+    lead = " " * indent + "- "
+    if isinstance(item, Mapping):
+        return bool(item) and _emit_mapping(item, indent + 2, lines, first=lead)
+    scalar = _scalar(item)
+    if scalar is None or len(lead) + len(scalar) > _MAX_LINE:
+        return False
+    lines.append(f"{lead}{scalar}\n")
+    return True
 
 
 def _quoted(value: Any) -> Any:

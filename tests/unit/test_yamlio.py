@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wtdock import yamlio
 from wtdock.errors import ConfigError
@@ -111,3 +113,26 @@ def test_an_inline_value_reads_back_as_itself(tmp_path: Path, value: object) -> 
     path.write_text(f"key: {yamlio.inline(value)}\n", encoding="utf-8")
     assert "\n" not in yamlio.inline(value)
     assert yamlio.load_plain(path) == {"key": value}
+
+
+# --- the fast path of dump: byte for byte what ruamel.yaml writes ---------------------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12) | st.sampled_from(
+    ['a"b', "back\\slash", "0755", "yes", "", " lead", "x: y", "- z", "#c", "é", "tab\there", "line\nbreak", "x" * 999]
+)
+_keys = st.text("abcXY_-./09", min_size=1, max_size=6) | st.sampled_from(["on", "ON", "null", "1", "-a", "x y"])
+_scalars = _text | st.integers(-5, 70000) | st.booleans() | st.none() | st.floats(0, 2)
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+                       max_leaves=12)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.yaml")))
+def test_the_fast_path_writes_the_golden_files_as_ruamel_does(name: str) -> None:
+    model = yamlio.load_plain(GOLDEN / name)
+    assert yamlio.dump(model) == yamlio.ruamel_dump(model)
+
+
+@given(st.dictionaries(_keys, _values, min_size=1, max_size=4))
+def test_the_fast_path_writes_any_model_as_ruamel_does(model: dict[str, object]) -> None:
+    assert yamlio.dump(model) == yamlio.ruamel_dump(model)

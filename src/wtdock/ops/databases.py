@@ -16,7 +16,7 @@ from wtdock.files import private_dir
 from wtdock.locks import rw_locked
 from wtdock.names import ticket_slug
 from wtdock.ops.context import Context
-from wtdock.ops.postgres import Postgres, owner_mark, quote
+from wtdock.ops.postgres import Postgres, UnmarkedCloneError, owner_mark, quote
 from wtdock.ops.undo import Undo
 from wtdock.plan.connections import database_name, template_database
 from wtdock.registry import DatabaseRecord, TicketRecord, now
@@ -88,6 +88,8 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
         return
     pg = Postgres(ctx)
     mark = owner_mark(ctx, record.name)
+    if entry is None and _clone_in_one_trip(ctx, pg, record, mark, undo):
+        return
     if pg.exists(name):
         comment = pg.comment(name)
         if comment != mark and not (entry is not None and comment == ""):
@@ -103,6 +105,28 @@ def ensure_ticket_database(ctx: Context, record: TicketRecord, undo: Undo) -> No
         pg.mark(name, mark)
         ctx.say(f"{record.name}: database {name} cloned from {template_database(ctx.ws.config)}")
     _record_database(ctx, name, record.name, pending=False)
+
+
+def _clone_in_one_trip(ctx: Context, pg: Postgres, record: TicketRecord, mark: str, undo: Undo) -> bool:
+    """A new ticket's clone, marked, in one psql run (four otherwise: exists, template exists,
+    clone, mark). False when nothing was made: the careful path then looks and decides. A clone
+    killed before its registry entry is written is taken up by its mark on the next `up`."""
+    name, ticket = str(record.database), record.name
+    with _template_lock(ctx, exclusive=False):
+        crash_point("up:clone")
+        try:
+            made = pg.clone_if_free(template_database(ctx.ws.config), name, mark=mark)
+        except UnmarkedCloneError:
+            # Made (by this very run) but not marked: ours, so this `up`'s undo drops it.
+            _record_database(ctx, name, ticket, pending=True)
+            undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
+            raise
+    if made:
+        crash_point("up:cloned")
+        _record_database(ctx, name, ticket, pending=False)
+        undo.push(f"database {name}", lambda: _forget(ctx, pg, name))
+        ctx.say(f"{ticket}: database {name} cloned from {template_database(ctx.ws.config)}")
+    return made
 
 
 def _record_database(ctx: Context, name: str, ticket: str, *, pending: bool) -> None:

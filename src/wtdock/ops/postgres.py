@@ -49,6 +49,10 @@ def running_shared(ctx: Context, service: str) -> str | None:
     return next((c.id for c in engine.containers(*labels) if c.state == "running"), None)
 
 
+class UnmarkedCloneError(EngineError):
+    """A clone was made but its mark could not be written: the database is the caller's to drop."""
+
+
 class Postgres:
     """The workspace's running shared Postgres, driven with psql inside its container."""
 
@@ -128,6 +132,27 @@ class Postgres:
         """CREATE DATABASE target TEMPLATE template; ``mark``: the comment it gets, in the same psql
         run, so that a caller killed meanwhile leaves no database without its mark."""
         self.run(*self._create(template, target, mark))
+
+    def clone_if_free(self, template: str, target: str, *, mark: str) -> bool:
+        """The usual clone in one psql run: True when ``target`` was made from ``template`` with
+        its ``mark``; False when nothing was made (the template is missing, or a database called
+        ``target`` exists, whoever made it: CREATE DATABASE refuses both and touches nothing).
+        Raises when ``target`` was made but could not be marked (the caller must drop it)."""
+        made = "wtdock: created"
+        argv = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", "postgres"]
+        create, comment = self._create(template, target, mark)
+        # psql stops at the first failing statement: the SELECT between them says whether the
+        # CREATE ran, by exit code and stdout alone, with no error text to read.
+        for statement in (create, f"SELECT {text_literal(made)}", comment):
+            argv += ["-c", statement]
+        result = engine.exec_capture(self.container, argv)
+        if result.code == 0:
+            return True
+        if made not in result.stdout:
+            return False
+        last = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise UnmarkedCloneError(f"psql failed after creating {target}: {last[-1] if last else f'exit {result.code}'}",
+                                 command=argv, stderr=result.stderr)
 
     @staticmethod
     def _create(template: str, target: str, mark: str | None) -> list[str]:

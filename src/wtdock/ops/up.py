@@ -14,6 +14,7 @@ from wtdock.files import private_dir, write_atomic
 from wtdock.locks import locked
 from wtdock.names import ticket_slug
 from wtdock.ops import builds, databases, network, redis_numbers
+from wtdock.ops.alongside import alongside
 from wtdock.ops.choices import Choice, ServiceChoice, check_own, merge_choices
 from wtdock.ops.context import Context
 from wtdock.ops.drift import StartReason, fingerprints, start_reason
@@ -90,10 +91,8 @@ def up(
                 record = _reserve(ctx, name, slug, steps, choices, undo=undo, notices=notices, test=test,
                                   port_base=port_base)
                 crash_point("up:reserved")
-                if existing is None or existing.redis_db != record.redis_db:
-                    redis_numbers.clean_redis(ctx, record.redis_db)
-                record = _make_worktrees(ctx, record, steps, undo)
-                databases.ensure_ticket_database(ctx, record, undo)
+                with alongside(*_data_spaces(ctx, existing, record, undo)):
+                    record = _make_worktrees(ctx, record, steps, undo)
                 try:
                     prepared, rebuilt, images = prepare_ticket(ctx, record, build=build)
                 except SetupError:
@@ -139,6 +138,18 @@ def _reserve(
         # A failed `up --from` on a running ticket leaves it as it was, not with a repo it lacks.
         undo.push(f"registry entry of {name} as it was", lambda: _restore(ctx, slug, before), only_if_clean=True)
     return record
+
+
+def _data_spaces(
+    ctx: Context, existing: TicketRecord | None, record: TicketRecord, undo: Undo
+) -> list[Callable[[], None]]:
+    """Emptying the ticket's Redis number and cloning its database: engine round trips that need
+    no worktree, so they run while git makes them."""
+    def clean() -> None:
+        if existing is None or existing.redis_db != record.redis_db:
+            redis_numbers.clean_redis(ctx, record.redis_db)
+
+    return [clean, lambda: databases.ensure_ticket_database(ctx, record, undo)]
 
 
 def _check_aliases(ctx: Context, state: State, record: TicketRecord, branched: set[str]) -> None:
@@ -271,7 +282,7 @@ def _make_worktrees(ctx: Context, record: TicketRecord, steps: list[Step], undo:
                 branch=step.branch,
                 start_point=step.start_point,
                 # Unknown for a taken-over worktree: then every commit of its branch counts as its work.
-                start_commit=None if step.resumed else gitops.head_commit(step.path),
+                start_commit=None if step.resumed else step.start_commit or gitops.head_commit(step.path),
                 created_worktree=not step.adopt,
                 created_branch=step.branch is not None
                 and (step.start_point is not None or (step.resumed and step.branch == own_branch)),

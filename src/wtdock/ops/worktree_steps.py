@@ -46,6 +46,9 @@ class Step:
     resumed: bool = False  # made by an `up` of this ticket that was killed before it recorded it
     borrowed: bool = False  # a test stack's view of a checkout: never marked, locked or removed
     remade: bool = False  # recorded, but `git worktree remove` took it (see `removed_by_git`): made again
+    # What ``start_point`` named when it was checked: the new branch's first commit, unless the
+    # start point moved meanwhile (then older: more commits count as the ticket's, never fewer).
+    start_commit: str | None = None
 
 
 def lock_reason(ws: Workspace, ticket: str) -> str:
@@ -132,8 +135,7 @@ def check_steps(
     for repo in required_repos(ws.config, branched, choices):
         if repo in have:
             continue
-        repo_path = gitops.toplevel(ws.repo_path(repo))
-        git_dir = gitops.common_git_dir(repo_path)
+        repo_path, git_dir = gitops.checkout_dirs(ws.repo_path(repo))
         path = ws.worktree_path(slug, repo)
         req = by_repo.get(repo)
         branch = ticket_branch(ws, name)
@@ -151,7 +153,8 @@ def check_steps(
             steps.append(Step(repo, repo_path, git_dir, path, req.value, None))
         else:
             gitops.check_branch_name(repo_path, branch)
-            if gitops.branch_exists(repo_path, branch):
+            exists, blocker = gitops.branch_state(repo_path, branch)
+            if exists:
                 if req is not None:
                     raise UserError(
                         f"branch {branch!r} already exists in repo {repo}",
@@ -161,16 +164,17 @@ def check_steps(
                 notices.append(f"{repo}: reusing existing branch {branch}")
                 steps.append(Step(repo, repo_path, git_dir, path, branch, None))
                 continue
-            if blocker := gitops.blocking_branch(repo_path, branch):
+            if blocker:
                 raise UserError(
                     f"branch {branch!r} cannot be created in repo {repo}: branch {blocker!r} exists",
                     hint="git keeps branches as paths; pick another ticket name, or change `branch` in wtdock.yaml",
                 )
             start = req.value if req else base_ref(ws, repo, repo_path)
-            if gitops.resolve_commit(repo_path, start) is None:
+            commit = gitops.resolve_commit(repo_path, start)
+            if commit is None:
                 what = f"--from {repo}={start}" if req else f"base branch {start!r} (repos.{repo}.base)"
                 raise NotFoundError(f"{what}: no such branch, tag or commit in {repo_path}")
-            steps.append(Step(repo, repo_path, git_dir, path, branch, start))
+            steps.append(Step(repo, repo_path, git_dir, path, branch, start, start_commit=commit))
     return steps
 
 
