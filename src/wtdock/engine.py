@@ -11,15 +11,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import http.client
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,66 +124,10 @@ def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
     """Every container (running or not) with all ``labels``: one call to the engine."""
     filters: dict[str, Any] = {"label": list(labels)}
     if network:
-        filters["network"] = [network]
-    return [_info(attrs) for attrs in _list_containers(filters)]
-
-
-def _unix_socket() -> str | None:
-    """The engine's unix socket, when nothing points elsewhere: no DOCKER_HOST but a unix:// one,
-    no docker context but the default. Then a listing needs no docker-py (its import is a third of
-    `ps`); anything else (tcp, ssh, TLS, a context) goes through docker-py, which knows them all."""
-    host = os.environ.get("DOCKER_HOST", "")
-    if (host and not host.startswith("unix://")) or os.environ.get("DOCKER_CONTEXT", "default") != "default":
-        return None
-    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
-    try:
-        current = json.loads(config.read_text(encoding="utf-8")).get("currentContext")
-    except FileNotFoundError:
-        current = None
-    except (OSError, ValueError, AttributeError):
-        return None
-    if current not in (None, "", "default"):
-        return None
-    return host.removeprefix("unix://") or "/var/run/docker.sock"
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str) -> None:
-        super().__init__("localhost", timeout=120)
-        self._path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self._path)
-
-
-def _list_containers(filters: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The list endpoint's answer (what docker-py's sparse list holds as ``attrs``): straight
-    over the unix socket when docker-py is not loaded yet, else through it."""
-    path = None if "docker" in sys.modules else _unix_socket()
-    if path is None:
-        with _engine_errors("list containers"):
-            return [c.attrs for c in _api().containers.list(all=True, sparse=True, filters=dict(filters))]
-    query = urllib.parse.urlencode({"all": "1", "filters": json.dumps(filters)})
-    connection = _UnixConnection(path)
-    try:
-        connection.request("GET", f"/containers/json?{query}")
-        answer = connection.getresponse()
-        body = answer.read()
-    except OSError as err:  # refused, no such socket, no permission, a dropped connection
-        raise EngineUnavailableError(f"the Docker engine does not answer at {_where()} (while trying to list "
-                                     "containers)", hint=ENGINE_HINT) from err
-    finally:
-        connection.close()
-    if answer.status != 200:
-        message = body.decode(errors="replace").strip()
-        with contextlib.suppress(ValueError, AttributeError):
-            message = json.loads(body).get("message") or message
-        raise EngineError(f"could not list containers: {message}", stderr=message)
-    found: list[dict[str, Any]] = json.loads(body)
-    return found
-
+        filters["network"] = network
+    with _engine_errors("list containers"):
+        found = _api().containers.list(all=True, sparse=True, filters=filters)
+    return [_info(c.attrs) for c in found]
 
 
 def remove_containers(*labels: str) -> list[str]:

@@ -4,7 +4,6 @@ status text, on output recorded from Compose 2.26.1 and engine 26.1.5."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -148,28 +147,3 @@ def test_a_listed_running_container_with_one_port_on_two_families() -> None:
     found = engine._info(LISTED_RUNNING)
     assert (found.published, found.health, found.up) == ((5432,), "healthy", True)
     assert found.addresses == {"shop-net": "172.30.0.10"}
-
-
-@pytest.mark.parametrize(
-    ("env", "config", "socket"),
-    [
-        ({}, None, "/var/run/docker.sock"),
-        ({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}, None, "/run/user/1000/docker.sock"),
-        ({"DOCKER_HOST": "tcp://10.0.0.2:2376"}, None, None),
-        ({"DOCKER_CONTEXT": "desktop-linux"}, None, None),
-        ({}, '{"currentContext": "desktop-linux"}', None),
-        ({}, '{"currentContext": "default", "auths": {}}', "/var/run/docker.sock"),
-        ({}, "not json", None),
-    ],
-)
-def test_listings_go_straight_to_the_socket_only_where_nothing_points_elsewhere(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], config: str | None, socket: str | None
-) -> None:
-    for name in ("DOCKER_HOST", "DOCKER_CONTEXT"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
-    if config is not None:
-        (tmp_path / "config.json").write_text(config, encoding="utf-8")
-    assert engine._unix_socket() == socket
