@@ -1,9 +1,7 @@
-"""The only module that talks to Docker: the `docker compose` CLI for Compose, docker-py for
-queries.
+"""The only module that talks to Docker: python-on-whales for Compose, docker-py for queries.
 
-Compose runs as a list of arguments through one function (``_run_compose``), as python-on-whales
-does, without its import (~140 ms of pydantic models on every `up`). docker-py is imported inside
-functions: `--help`, completion and `wtdock url` should not pay its ~80 ms.
+Both libraries are imported inside functions: together they cost ~200 ms, which `--help`,
+completion and `wtdock url` should not pay.
 """
 
 from __future__ import annotations
@@ -32,6 +30,7 @@ from wtdock.errors import (
 
 if TYPE_CHECKING:
     from docker import DockerClient as EngineAPI
+    from python_on_whales import DockerClient
 
 ENGINE_HINT = "start Docker Desktop, or on Linux without it run scripts/setup-engine; `docker info` must answer"
 LABEL_PROJECT = "com.docker.compose.project"
@@ -106,18 +105,22 @@ def engine_version() -> str:
 
 
 def compose_version() -> str:
-    argv = ["docker", "compose", "version"]
-    done = _captured(argv)
-    if done.return_code != 0:
+    from python_on_whales import DockerException, docker
+    from python_on_whales.client_config import ClientNotFoundError
+
+    try:
+        return str(docker.compose.version()).strip().removeprefix("Docker Compose version ")
+    except ClientNotFoundError as err:
+        raise _no_docker_binary(err) from err
+    except DockerException as err:
         raise EngineError(
             "Docker Compose v2 is not installed (`docker compose version` failed)",
             hint="install the Compose v2 plugin (Debian: docker-compose from trixie; see README)",
-            command=argv,
-            returncode=done.return_code,
-            stdout=done.stdout,
-            stderr=done.stderr,
-        )
-    return done.stdout.strip().removeprefix("Docker Compose version ")
+            command=list(map(str, err.docker_command or [])),
+            returncode=err.return_code,
+            stdout=_text(err.stdout),
+            stderr=_text(err.stderr),
+        ) from err
 
 
 def containers(*labels: str, network: str | None = None) -> list[ContainerInfo]:
@@ -313,6 +316,14 @@ def network_exists(name: str) -> bool:
     return True
 
 
+def _compose(project: str, file: Path) -> DockerClient:
+    from python_on_whales import DockerClient
+
+    return DockerClient(
+        compose_files=[file], compose_project_name=project, compose_project_directory=file.parent
+    )
+
+
 def compose_up(
     project: str, file: Path, wait_timeout: int, services: Sequence[str] = (),
     on_status: Callable[[str, str], None] | None = None,
@@ -327,8 +338,10 @@ def compose_up(
     try:
         if watcher is not None:
             watcher.start()
-        _run_compose(project, file, "up", ["up", "--detach", "--wait", "--wait-timeout", str(wait_timeout),
-                                           "--remove-orphans", *services])
+        _run_compose(project, file, "up", lambda c: c.compose.up(
+            list(services) or None, detach=True, wait=True, wait_timeout=wait_timeout, quiet=True,
+            remove_orphans=True,
+        ))
         _check_healthy(project, services)
     except ServiceFailedError as err:
         raise _named(project, err) from err
@@ -520,44 +533,30 @@ def image_tags(repository: str) -> list[str]:
 
 
 def compose_restart(project: str, file: Path, services: Sequence[str]) -> None:
-    _run_compose(project, file, "restart", ["restart", "--timeout", "10", *services])
+    _run_compose(project, file, "restart", lambda c: c.compose.restart(list(services), timeout=10))
 
 
 def compose_stop(project: str, file: Path) -> None:
     """Stop the project's containers, each within its own ``stop_grace_period`` (no longer: a
     dev server that never exits on SIGTERM must not hold `stop` and `down` for 10 s)."""
-    _run_compose(project, file, "stop", ["stop"])
+    _run_compose(project, file, "stop", lambda c: c.compose.stop())
 
 
 def compose_down(project: str, file: Path, *, volumes: bool = False) -> None:
-    _run_compose(project, file, "down", ["down", "--remove-orphans", *(["--volumes"] if volumes else [])])
+    _run_compose(project, file, "down", lambda c: c.compose.down(remove_orphans=True, volumes=volumes, quiet=True))
 
 
-def _run_compose(project: str, file: Path, verb: str, args: Sequence[str]) -> None:
-    """Every Compose call goes through here, output captured (Compose's progress would garble
-    ours): its failure becomes one wtdock error with its facts."""
-    done = _captured([*_compose_argv(project, file), *args])
-    if done.return_code != 0:
-        raise _compose_failure(project, verb, done)
+def _run_compose(project: str, file: Path, verb: str, action: Any) -> None:
+    """Every Compose call goes through here: its failure becomes one wtdock error with its facts."""
+    from python_on_whales import DockerException
+    from python_on_whales.client_config import ClientNotFoundError
 
-
-@dataclass(frozen=True)
-class _Run:
-    """A finished docker CLI command, as `_compose_failure` reads it."""
-
-    docker_command: list[str]
-    return_code: int
-    stdout: str
-    stderr: str
-
-
-def _captured(argv: list[str]) -> _Run:
-    """Run ``argv`` (a list, never a shell string) with no input and its output captured."""
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    except FileNotFoundError as err:
+        action(_compose(project, file))
+    except ClientNotFoundError as err:  # not a DockerException
         raise _no_docker_binary(err) from err
-    return _Run(argv, done.returncode, _text(done.stdout), _text(done.stderr))
+    except DockerException as err:
+        raise _compose_failure(project, verb, err) from err
 
 
 def stop_containers(ids: Sequence[str]) -> None:
