@@ -1,4 +1,4 @@
-"""The only module that runs git. Small typed functions over git's porcelain.
+"""The only module that runs git, through GitPython. Small typed functions over git's porcelain.
 
 User strings never reach git as options: paths and refs come after ``--`` or ``--end-of-options``,
 and branch names are checked by ``git check-ref-format`` first.
@@ -10,10 +10,11 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from wtdock.errors import GitError, NotFoundError, UserError
 
@@ -45,41 +46,54 @@ class WorkAtRisk:
 
 def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
     """Run ``git args`` in ``cwd`` and return stdout; failures become :class:`GitError`. ``env``
-    adds variables to git's environment (``GIT_INDEX_FILE``); ``stdin`` is fed to its input.
+    adds variables to git's environment (``GIT_INDEX_FILE``); ``stdin`` is fed to its input."""
+    # Without a git binary, GitPython's import raises (not a GitError) unless told to stay quiet;
+    # the missing binary is then reported by the call below.
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    import git
 
-    A plain subprocess, as GitPython's ``execute`` ran it (C locale, undecodable bytes kept as
-    surrogates), without its import and the two `git version` runs it starts with."""
     argv = ["git", *args]
-    try:
-        done = subprocess.run(
-            argv, cwd=cwd, env={**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **(env or {})},
-            input=stdin.encode() if stdin is not None else None,
-            stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True, check=False,
-        )
-    except (FileNotFoundError, NotADirectoryError) as err:
-        if not cwd.is_dir():
-            raise GitError(f"git {_verb(args)} failed in {cwd}: no such folder", command=argv) from err
-        raise GitError("git is not installed", hint="install git 2.36 or newer") from err
-    out = done.stdout.decode("utf-8", "surrogateescape")
-    if done.returncode != 0:
-        stderr = _clean(done.stderr.decode("utf-8", "surrogateescape"))
-        raise GitError(
-            f"git {_verb(args)} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {done.returncode}'}",
-            command=argv,
-            returncode=done.returncode,
-            stdout=out,
-            stderr=stderr,
-        )
-    return out
+    with _input_file(stdin) as source:
+        try:
+            out = git.Git(str(cwd)).execute(argv, strip_newline_in_stdout=False, env=env, istream=source)
+        except git.GitCommandError as err:
+            stderr = _clean(err.stderr)
+            raise GitError(
+                f"git {_verb(args)} failed in {cwd}: {stderr.splitlines()[-1] if stderr else f'exit {err.status}'}",
+                command=argv,
+                returncode=err.status if isinstance(err.status, int) else None,
+                stdout=str(err.stdout or ""),
+                stderr=stderr,
+            ) from err
+        except git.GitCommandNotFound as err:
+            if not cwd.is_dir():
+                raise GitError(f"git {_verb(args)} failed in {cwd}: no such folder", command=argv) from err
+            raise GitError("git is not installed", hint="install git 2.36 or newer") from err
+    return str(out)
+
+
+@contextlib.contextmanager
+def _input_file(text: str | None) -> Iterator[BinaryIO | None]:
+    """GitPython hands its ``istream`` to Popen as stdin: it must be a real file, not a string."""
+    if text is None:
+        yield None
+        return
+    with tempfile.TemporaryFile() as handle:
+        handle.write(text.encode())
+        handle.seek(0)
+        yield handle
 
 
 def _verb(args: Sequence[str]) -> str:
     return next((a for a in args if not a.startswith("-")), args[0])  # after `--no-optional-locks`
 
 
-def _clean(stderr: str) -> str:
-    """git's stderr as shown in one of our errors: its non-empty lines, stripped."""
-    return "\n".join(line.strip() for line in stderr.splitlines() if line.strip())
+def _clean(stderr: object) -> str:
+    """git's stderr as shown in one of our errors: its non-empty lines, stripped (GitPython wraps
+    it as "stderr: 'text'")."""
+    text = str(stderr or "").strip()
+    text = re.sub(r"^stderr: '(.*)'$", r"\1", text, flags=re.S)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def version() -> tuple[int, ...]:
