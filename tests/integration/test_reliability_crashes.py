@@ -49,8 +49,8 @@ def serves_its_own_branches(ws: Sandbox, ticket: str) -> None:
     [
         "up:reserved",  # registry entry, ports, Redis number and database name; nothing made
         "up:worktree",  # the front-end's worktree made and locked, not recorded
-        "up:clone",  # the database recorded as pending, not cloned
-        "up:cloned",  # cloned, not marked as the ticket's
+        "up:clone",  # the clone about to run (beside git making the worktrees)
+        "up:cloned",  # cloned and marked in one psql run, not in the registry
         "up:compose",  # compose file written, nothing started
         "up:started",  # containers running, what they run not recorded
     ],
