@@ -9,12 +9,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import importlib
 import os
 import re
 import signal
 import subprocess
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,14 +102,6 @@ def _api() -> EngineAPI:
 def engine_version() -> str:
     with _engine_errors("ask the engine for its version"):
         return str(_api().version().get("Version", "unknown"))
-
-
-def import_compose_library_early() -> None:
-    """Import python-on-whales in a thread, for a command that will run Compose after other work:
-    its ~140 ms (unloaded) of pydantic models then overlap with git and the database clone, which
-    wait on other processes, instead of adding to them. Not a daemon: an early exit waits for the
-    import rather than stopping a thread that holds the import lock."""
-    threading.Thread(target=importlib.import_module, args=("python_on_whales",), name="import-compose").start()
 
 
 def compose_version() -> str:

@@ -72,7 +72,6 @@ def up(
     slug = ticket_slug(name)
     by_repo = index_requests(ws, requests)
     notices: list[str] = []
-    engine.import_compose_library_early()
     with ctx.lock(f"ticket-{slug}"):
         existing = ctx.registry.read().ticket(slug)
         if existing is not None and existing.name != name:
