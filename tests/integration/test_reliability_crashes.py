@@ -5,10 +5,13 @@ no commit or file made in a worktree is lost on the way. One workspace, one tick
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import docker
 import pytest
@@ -27,6 +30,29 @@ def crashed(ws: Sandbox, point: str, *args: str) -> None:
     done = subprocess.run([sys.executable, "-m", "wtdock", "-w", str(ws.root), *args], env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == -signal.SIGKILL, f"{point}: exit {done.returncode}\n{done.stderr}"
+    children_finished(ws)
+
+
+def children_finished(ws: Sandbox, timeout: float = 60) -> None:
+    """Wait until no git runs in the workspace any more: a SIGKILL leaves wtdock's children
+    (a `git worktree add` beside the database clone) running for a moment, and work started in a
+    worktree git is still checking out races with it (README, Known limits)."""
+    root = str(ws.root.resolve())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = False
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                # git only: the apps in the containers run in the worktrees too (same paths).
+                if (proc / "comm").read_text().strip() == "git" and str((proc / "cwd").readlink()).startswith(root):
+                    busy = True
+                    break
+        if not busy:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"processes still run in {root} {timeout} s after the kill")
 
 
 def work_in_existing_worktrees(ws: Sandbox, ticket: str, tag: str) -> list[Work]:
